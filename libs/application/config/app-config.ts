@@ -1,0 +1,87 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import * as path from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every setting comes from the environment, has a safe default, and is validated at start:
+ * a bad value stops the process with a message naming the variable and what it accepts.
+ */
+export class AppConfig {
+  @IsIn(['sqlite', 'eventstoredb'])
+  EVENT_STORE: 'sqlite' | 'eventstoredb' = 'sqlite';
+
+  @IsIn(['sqlite', 'mongodb'])
+  READ_STORE: 'sqlite' | 'mongodb' = 'sqlite';
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @ValidateIf((config: AppConfig) => config.EVENT_STORE === 'eventstoredb')
+  @IsString({ message: 'EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @ValidateIf((config: AppConfig) => config.READ_STORE === 'mongodb')
+  @IsString({ message: 'MONGODB_URI is required when READ_STORE=mongodb (e.g. mongodb://localhost:27017/rdm?replicaSet=rs0)' })
+  MONGODB_URI?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /** FULL: an acknowledged append survives power loss. NORMAL is faster but may lose the last commits. */
+  @IsIn(['FULL', 'NORMAL', 'EXTRA'])
+  SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Optional: bootstrap admin key (otherwise one is generated and printed once on a fresh data dir). */
+  @IsOptional()
+  @IsString()
+  ADMIN_API_KEY?: string;
+
+  /** Run projections and process managers inside the API process (the embedded default). */
+  @IsIn(['true', 'false'])
+  RUN_PROJECTOR_IN_API: 'true' | 'false' = 'true';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  MAX_BODY_BYTES = 1024 * 1024;
+
+  get eventStoreFile(): string {
+    return path.join(this.DATA_DIR, 'events.db');
+  }
+
+  get readStoreFile(): string {
+    return path.join(this.DATA_DIR, 'read.db');
+  }
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => value !== undefined && value !== '' && (known.includes(key) || key.endsWith('_URI') || key.endsWith('_STRING'))),
+  );
+  const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length > 0) {
+    const details = errors.map((error) => {
+      const messages = Object.values(error.constraints ?? {}).join('; ');
+      return `  ${error.property}=${JSON.stringify(error.value ?? null)}: ${messages}`;
+    });
+    throw new ConfigurationError(`Invalid configuration:\n${details.join('\n')}`);
+  }
+  return config;
+}

@@ -1,0 +1,127 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { describeEventStoreContract, event } from '../contract/event-store.contract';
+import { EventStoreUnavailable, WrongExpectedVersion } from '../errors';
+import type { EventStore } from '../event-store.port';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const tempDirs: string[] = [];
+const tempFile = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-es-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'events.db');
+};
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+describeEventStoreContract('sqlite', {
+  open: async () => new SqliteEventStore({ file: tempFile(), pollIntervalMs: 20 }),
+  dispose: (store: EventStore) => store.close(),
+});
+
+describe('SqliteEventStore specifics', () => {
+  it('group-commits concurrent appends, each checked against its own expected revision', async () => {
+    const store = new SqliteEventStore({ file: tempFile() });
+    await store.append('release-1', [event('A')]);
+    // Same tick: 20 writers all expecting revision 0 on one stream, plus 20 independent new streams.
+    const racing = Array.from({ length: 20 }, () =>
+      store.append('release-1', [event('B')], { expectedRevision: 0n }).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof WrongExpectedVersion ? 'conflict' : 'other'),
+      ),
+    );
+    const fresh = Array.from({ length: 20 }, (_, i) => store.append(`release-n${i}`, [event('C')], { expectedRevision: 'no_stream' }));
+    const outcomes = await Promise.all(racing);
+    await Promise.all(fresh);
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'conflict')).toHaveLength(19);
+    expect((await store.readStream('release-1')).map((e) => e.type)).toEqual(['A', 'B']);
+    expect(await store.headPosition()).toBe(22n);
+    await store.close();
+  });
+
+  it('keeps every acknowledged append after the file is reopened', async () => {
+    const file = tempFile();
+    const first = new SqliteEventStore({ file });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => first.append(`rfc-${i}`, [event('RfcRaised', { i })])));
+    await first.close();
+    const reopened = new SqliteEventStore({ file });
+    expect(await reopened.readAll({ maxCount: 100 })).toHaveLength(50);
+    await reopened.close();
+  });
+
+  it('delivers to a subscription events written through another connection to the file, as by another process', async () => {
+    const file = tempFile();
+    const reader = new SqliteEventStore({ file, pollIntervalMs: 10 });
+    const writer = new SqliteEventStore({ file });
+    const subscription = reader.subscribeToAll();
+    const received: string[] = [];
+    const done = (async () => {
+      for await (const e of subscription) {
+        received.push(e.type);
+        if (received.length === 3) break;
+      }
+    })();
+    for (const type of ['X', 'Y', 'Z']) await writer.append('ci-1', [event(type)]);
+    await done;
+    expect(received).toEqual(['X', 'Y', 'Z']);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+
+  it('refuses to start on a file that is not a database, and leaves the file untouched', () => {
+    const file = tempFile();
+    fs.writeFileSync(file, 'this is not sqlite, it is a text file that happens to sit here'.repeat(100));
+    const before = fs.readFileSync(file);
+    expect(() => new SqliteEventStore({ file })).toThrow(EventStoreUnavailable);
+    expect(() => new SqliteEventStore({ file })).toThrow(/not a valid SQLite database/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses to start on a database locked by another writer', () => {
+    const file = tempFile();
+    new SqliteEventStore({ file }).close();
+    const locker = new Database(file);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(() => new SqliteEventStore({ file, busyTimeoutMs: 50 })).toThrow(/locked by another process/);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+  });
+
+  it('refuses to start in a directory it cannot create', () => {
+    const blocker = tempFile();
+    fs.writeFileSync(blocker, 'a file where a directory should be');
+    expect(() => new SqliteEventStore({ file: path.join(blocker, 'sub', 'events.db') })).toThrow(EventStoreUnavailable);
+  });
+
+  it('refuses a database written by a newer schema version', () => {
+    const file = tempFile();
+    new SqliteEventStore({ file }).close();
+    const db = new Database(file);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
+    db.close();
+    expect(() => new SqliteEventStore({ file })).toThrow(/newer than this program understands/);
+  });
+
+  it('records the applied schema migrations', () => {
+    const file = tempFile();
+    new SqliteEventStore({ file }).close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    db.close();
+  });
+
+  it('holds at most one page in memory for a subscription that is not consuming', async () => {
+    const store = new SqliteEventStore({ file: tempFile(), pageSize: 64 });
+    await store.append('release-big', Array.from({ length: 5000 }, () => event('E')));
+    const subscription = store.subscribeToStream('release-big');
+    const iterator = subscription[Symbol.asyncIterator]();
+    await iterator.next();
+    expect((subscription as unknown as { buffer: unknown[] }).buffer.length).toBeLessThanOrEqual(64);
+    await subscription.close();
+    await store.close();
+  });
+});
