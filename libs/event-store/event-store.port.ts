@@ -84,6 +84,12 @@ export interface SubscribeToStreamOptions {
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   /** Ends the iteration; pending `next()` calls resolve as done. */
   close(): Promise<void>;
+  /**
+   * How far the subscription has looked: every event at or below this global position (stream
+   * revision for a stream subscription) has been delivered or filtered out. Lets a filtered consumer
+   * know it is caught up even when nothing matched for a long time. -1n before anything was examined.
+   */
+  checkpoint(): bigint;
 }
 
 export interface StreamMetadata {

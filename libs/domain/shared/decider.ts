@@ -23,8 +23,10 @@ export interface Decider<C extends Command, E extends Event, S, Ctx> {
   readonly initialState: S;
 }
 
-export const fold = <E extends Event, S>(decider: Pick<Decider<never, E, S, never>, 'evolve' | 'initialState'>, events: readonly E[]): S =>
-  events.reduce(decider.evolve, decider.initialState);
+export const fold = <E extends Event, S>(
+  decider: Pick<Decider<never, E, S, never>, 'evolve' | 'initialState'>,
+  events: readonly E[],
+): S => events.reduce(decider.evolve, decider.initialState);
 
 /** Exhaustiveness guard for switches over discriminated unions. */
 export const assertNever = (value: never): never => {

@@ -7,10 +7,14 @@ export const deepEqual = (a: unknown, b: unknown): boolean => {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]))
+    );
   }
   const recA = a as Record<string, unknown>;
   const recB = b as Record<string, unknown>;
   const keysA = Object.keys(recA);
-  return keysA.length === Object.keys(recB).length && keysA.every((k) => k in recB && deepEqual(recA[k], recB[k]));
+  return (
+    keysA.length === Object.keys(recB).length && keysA.every((k) => k in recB && deepEqual(recA[k], recB[k]))
+  );
 };

@@ -280,6 +280,18 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         expect(seen).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
       });
 
+      it('advances its checkpoint past filtered-out events, so a quiet consumer knows it is caught up', async () => {
+        const subscription = store.subscribeToAll({ filter: { categories: [category], eventTypes: ['Never'] } });
+        const iteration = take(subscription, 1);
+        let last = -1n;
+        for (let i = 0; i < 5; i++) last = (await store.append(stream(), [event('Other')])).position;
+        const deadline = Date.now() + 10_000;
+        while (subscription.checkpoint() < last && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(subscription.checkpoint() >= last).toBe(true);
+        await subscription.close();
+        await iteration;
+      });
+
       it('ends the iteration when the subscription is closed', async () => {
         const subscription = store.subscribeToAll({ after: 'end', filter: { categories: [category] } });
         const iteration = (async () => {

@@ -17,8 +17,9 @@ export interface PullSource<Cursor> {
  * hand-over has no gap and no duplicate by construction. It holds at most one page in memory and
  * fetches the next page only when the consumer asks: a slow consumer slows the reads, nothing piles up.
  */
-export class PullSubscription<Cursor> implements Subscription {
+export class PullSubscription<Cursor extends bigint> implements Subscription {
   private buffer: readonly RecordedEvent[] = [];
+  private lastDelivered: bigint;
   private index = 0;
   private closed = false;
   private readonly abort = new AbortController();
@@ -26,7 +27,11 @@ export class PullSubscription<Cursor> implements Subscription {
   constructor(
     private cursor: Cursor,
     private readonly source: PullSource<Cursor>,
-  ) {}
+    /** `position` for the global log, `revision` for a stream. */
+    private readonly positionKey: 'position' | 'revision' = 'position',
+  ) {
+    this.lastDelivered = cursor;
+  }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
     return {
@@ -38,6 +43,13 @@ export class PullSubscription<Cursor> implements Subscription {
     };
   }
 
+  checkpoint(): bigint {
+    if (this.index < this.buffer.length) {
+      return this.index === 0 ? this.lastDelivered : this.buffer[this.index - 1][this.positionKey];
+    }
+    return this.cursor as bigint;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.abort.abort();
@@ -46,7 +58,9 @@ export class PullSubscription<Cursor> implements Subscription {
   private async next(): Promise<IteratorResult<RecordedEvent>> {
     while (!this.closed) {
       if (this.index < this.buffer.length) {
-        return { done: false, value: this.buffer[this.index++] };
+        const value = this.buffer[this.index++];
+        this.lastDelivered = value[this.positionKey];
+        return { done: false, value };
       }
       const page = this.source.fetch(this.cursor);
       this.buffer = page.events;

@@ -145,7 +145,7 @@ export class SqliteEventStore implements EventStore {
         return { events, cursor: events.length ? events[events.length - 1].revision : after };
       },
       waitForMore: (after, abort) => this.waitForAppend(abort, () => (this.currentRevision(stream) ?? -1n) > after),
-    });
+    }, 'revision');
   }
 
   async streamRevision(stream: string): Promise<bigint | undefined> {
@@ -310,19 +310,18 @@ export class SqliteEventStore implements EventStore {
   private waitForAppend(abort: AbortSignal, hasMore: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       if (abort.aborted || this.closed) return resolve();
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setInterval(() => {
+        if (this.closed || hasMore()) done();
+      }, this.pollIntervalMs);
+      timer.unref();
       const done = () => {
         this.waiters.delete(done);
         abort.removeEventListener('abort', done);
-        if (timer) clearInterval(timer);
+        clearInterval(timer);
         resolve();
       };
       this.waiters.add(done);
       abort.addEventListener('abort', done);
-      timer = setInterval(() => {
-        if (this.closed || hasMore()) done();
-      }, this.pollIntervalMs);
-      timer.unref();
       // Registered before this check, so an append committed in between still wakes us.
       if (hasMore()) done();
     });

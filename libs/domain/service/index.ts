@@ -1,0 +1,6 @@
+export * from './events';
+export * from './commands';
+export * from './state';
+export * from './decide';
+export * from './evolve';
+export * from './decider';
