@@ -2,7 +2,17 @@
  * Streams are named `category-id` (EventStoreDB convention, so `$ce-category` works).
  * A category never contains `-`; the id may.
  */
-export const CATEGORIES = ['rfc', 'release', 'releaseModel', 'ci', 'blackout', 'service'] as const;
+export const CATEGORIES = [
+  'rfc',
+  'release',
+  'releaseModel',
+  'ci',
+  'blackout',
+  'service',
+  // Not domain aggregates, but audited the same way: API keys and integrators' push subscriptions.
+  'apiKey',
+  'subscription',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const streamName = (category: Category, id: string): string => `${category}-${id}`;

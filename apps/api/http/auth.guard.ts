@@ -1,0 +1,53 @@
+import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { allows, ApiKeysService, Permission, PERMISSIONS, Principal } from '@rdm/application/auth';
+import { Problem } from '@rdm/application/problem';
+
+const PERMISSION_KEY = 'rdm:permission';
+const PUBLIC_KEY = 'rdm:public';
+
+/** The permission a route needs (see PERMISSIONS for the roles that hold it). */
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
+/** No authentication (health only). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+export interface AuthenticatedRequest {
+  principal?: Principal;
+  permission?: Permission;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Bearer API keys → roles → permission. A route without a declared permission is refused (deny by default). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+    if (!token) throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
+    const principal = await this.keys.authenticate(token);
+    if (!principal) throw unauthorized('The API key is unknown or revoked. Ask an admin for a valid key.');
+    const permission = this.reflector.getAllAndOverride<Permission>(PERMISSION_KEY, targets);
+    if (!permission) throw new Problem(403, 'forbidden', 'Forbidden', 'This route declares no permission, so nobody may call it.');
+    if (!allows(principal.roles, permission)) {
+      throw new Problem(
+        403,
+        'forbidden',
+        'Forbidden',
+        `This action needs one of the roles ${PERMISSIONS[permission].join(', ')}; your key has ${principal.roles.join(', ')}.`,
+      );
+    }
+    request.principal = principal;
+    request.permission = permission;
+    return true;
+  }
+}
+
+const unauthorized = (detail: string): HttpException => new Problem(401, 'unauthorized', 'Unauthorized', detail) as unknown as HttpException;

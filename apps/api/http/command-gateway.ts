@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { actingRole, Principal } from '@rdm/application/auth';
+import {
+  AggregateName,
+  AggregateView,
+  CommandEnvelope,
+  CommandResult,
+  ExecuteDomainCommand,
+  GetAggregate,
+  requestHash,
+  uuidV5,
+} from '@rdm/application/commands';
+import { Problem } from '@rdm/application/problem';
+import type { Permission } from '@rdm/application/auth';
+
+type HttpRequest = Request & { principal?: Principal; permission?: Permission };
+
+export interface CommandResponse {
+  id: string;
+  stream: string;
+  revision: string;
+  events: Array<{ id: string; type: string }>;
+  replayed: boolean;
+}
+
+/** Turns HTTP requests into domain commands and aggregate reads; controllers only name the command. */
+@Injectable()
+export class CommandGateway {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  /**
+   * A new aggregate's id: derived from the Idempotency-Key when there is one, so a retried creation
+   * targets the same stream (and is recognised as a retry) instead of creating a twin.
+   */
+  newId(request: HttpRequest): string {
+    const key = idempotencyKey(request);
+    return key ? uuidV5(`${request.principal?.keyId}|${key}|${request.method} ${request.baseUrl}${request.route?.path}`) : randomUUID();
+  }
+
+  async send(
+    request: HttpRequest,
+    response: Response,
+    aggregate: AggregateName,
+    command: { type: string; data: Record<string, unknown> },
+    options: { created?: string } = {},
+  ): Promise<CommandResponse> {
+    const result = await this.commands.execute<ExecuteDomainCommand, CommandResult>(
+      new ExecuteDomainCommand(aggregate, command, envelopeOf(request)),
+    );
+    response.setHeader('ETag', `"${result.revision}"`);
+    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    if (options.created) {
+      response.status(201);
+      response.setHeader('Location', options.created);
+    } else {
+      response.status(200);
+    }
+    return {
+      id: result.id,
+      stream: result.stream,
+      revision: String(result.revision),
+      events: result.events.map(({ id, type }) => ({ id, type })),
+      replayed: result.replayed,
+    };
+  }
+
+  async read(response: Response, aggregate: AggregateName, id: string, what: string): Promise<unknown> {
+    const view = await this.queries.execute<GetAggregate, AggregateView>(new GetAggregate(aggregate, id));
+    if (view.revision === undefined || view.state === null) {
+      throw new Problem(404, `${kebab(aggregate)}.not-found`, `${what} not found`, `No ${what.toLowerCase()} with id ${id}.`);
+    }
+    response.setHeader('ETag', `"${view.revision}"`);
+    return view.state;
+  }
+}
+
+function envelopeOf(request: HttpRequest): CommandEnvelope {
+  const principal = request.principal!;
+  const correlation = header(request, 'x-correlation-id');
+  const key = idempotencyKey(request);
+  return {
+    actor: `${principal.name} (${principal.keyId})`,
+    role: actingRole(principal.roles, request.permission!),
+    correlationId: correlation && /^[\w.:-]{1,128}$/.test(correlation) ? correlation : randomUUID(),
+    idempotencyKey: key,
+    requestHash: key ? requestHash({ method: request.method, path: request.originalUrl.split('?')[0], body: request.body ?? null }) : undefined,
+    expectedRevision: ifMatch(request),
+  };
+}
+
+function idempotencyKey(request: HttpRequest): string | undefined {
+  const key = header(request, 'idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new Problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–255 visible ASCII characters (a UUID is ideal).');
+  }
+  return key;
+}
+
+function ifMatch(request: HttpRequest): bigint | undefined {
+  const value = header(request, 'if-match');
+  if (value === undefined || value.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(-?\d{1,18})"?\s*$/.exec(value);
+  if (!match) {
+    throw new Problem(400, 'invalid-if-match', 'Invalid If-Match', 'If-Match must be the ETag of a previous response, e.g. "3".');
+  }
+  return BigInt(match[1]);
+}
+
+function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

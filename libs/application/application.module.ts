@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ApiKeysService } from './auth/api-keys.service';
+import { Aggregates } from './commands/aggregates';
+import { CLOCK, systemClock } from './commands/clock';
+import { CommandExecutor } from './commands/command-executor';
+import { ExecuteDomainCommandHandler, GetAggregateHandler } from './commands/cqrs';
+import { BlackoutCalendar } from './views/blackout-calendar';
+
+/** Command & query handling on top of the stores (StoresModule must be imported by the app). */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    CommandExecutor,
+    Aggregates,
+    BlackoutCalendar,
+    ApiKeysService,
+    ExecuteDomainCommandHandler,
+    GetAggregateHandler,
+  ],
+  exports: [CqrsModule, CommandExecutor, Aggregates, ApiKeysService, BlackoutCalendar, CLOCK],
+})
+export class ApplicationModule {}

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { Category, Command, Decider, DomainError, Event, isDomainError, JsonObject, JsonValue, streamName } from '@rdm/domain';
+import { EventIdConflict, EventStore, EventToAppend, RecordedEvent, StreamNotFound, WrongExpectedVersion } from '@rdm/event-store';
+import { InjectEventStore } from '../stores/event-store.provider';
+import { Problem } from '../problem';
+import { Clock, InjectClock } from './clock';
+import { CommandEnvelope } from './command-envelope';
+import { newId, uuidV5 } from './deterministic-id';
+
+/** How an aggregate is stored and which cross-aggregate facts its decisions need. */
+export interface AggregateSpec<C extends Command, E extends Event, S, Ctx extends { now: string }> {
+  readonly category: Category;
+  readonly decider: Decider<C, E, S, Ctx>;
+  readonly schemaVersions: Readonly<Record<string, number>>;
+  readonly idOf: (command: C) => string;
+  /** Facts from other aggregates, gathered fresh on every attempt (they may change between retries). */
+  readonly gatherContext?: (command: C, state: S) => Promise<Omit<Ctx, 'now' | 'actor'>>;
+}
+
+export interface CommandResult {
+  readonly stream: string;
+  readonly id: string;
+  /** Stream revision after the command (use it as `If-Match` / ETag). -1 when the stream is still empty. */
+  readonly revision: bigint;
+  readonly events: ReadonlyArray<{ id: string; type: string; data: JsonValue }>;
+  /** True when this was a retry of an already-applied request and nothing new was appended. */
+  readonly replayed: boolean;
+}
+
+export interface LoadedAggregate<S> {
+  readonly state: S;
+  readonly revision: bigint | undefined;
+  readonly events: readonly RecordedEvent[];
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Load → fold → decide → append with the expected revision read. A concurrent append makes the store
+ * refuse ours (WrongExpectedVersion); we re-read and decide again, a bounded number of times, then 409.
+ */
+@Injectable()
+export class CommandExecutor {
+  constructor(
+    @InjectEventStore() private readonly store: EventStore,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
+
+  async load<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+    spec: AggregateSpec<C, E, S, Ctx>,
+    id: string,
+  ): Promise<LoadedAggregate<S>> {
+    const stream = streamName(spec.category, id);
+    let events: RecordedEvent[] = [];
+    try {
+      events = await this.store.readStream(stream);
+    } catch (error) {
+      if (!(error instanceof StreamNotFound)) throw error;
+    }
+    const state = events.reduce((s, e) => spec.decider.evolve(s, { type: e.type, data: e.data } as E), spec.decider.initialState);
+    return { state, revision: events.length ? events[events.length - 1].revision : undefined, events };
+  }
+
+  async execute<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+    spec: AggregateSpec<C, E, S, Ctx>,
+    command: C,
+    envelope: CommandEnvelope,
+  ): Promise<CommandResult> {
+    const id = spec.idOf(command);
+    const stream = streamName(spec.category, id);
+    for (let attempt = 1; ; attempt++) {
+      const { state, revision, events: history } = await this.load(spec, id);
+      const replay = findReplay(history, envelope);
+      if (replay) return { stream, id, revision: replay[replay.length - 1].revision, events: replay.map(({ id: eventId, type, data }) => ({ id: eventId, type, data })), replayed: true };
+      if (envelope.expectedRevision !== undefined && envelope.expectedRevision !== (revision ?? -1n)) {
+        throw new Problem(
+          412,
+          'precondition-failed',
+          'Precondition failed',
+          `If-Match expected revision ${envelope.expectedRevision} of ${stream} but it is at ${revision ?? -1n}. Re-read it and retry.`,
+          { currentRevision: String(revision ?? -1n) },
+        );
+      }
+      const now = this.clock.now().toISOString();
+      const facts = spec.gatherContext ? await spec.gatherContext(command, state) : {};
+      const context = { ...facts, now, actor: envelope.actor } as unknown as Ctx;
+      const decision = spec.decider.decide(command, state, context);
+      if (isDomainError(decision)) throw decision as DomainError;
+      if (decision.length === 0) return { stream, id, revision: revision ?? -1n, events: [], replayed: false };
+      const toAppend = decision.map((event, index) => toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions));
+      try {
+        const result = await this.store.append(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
+        return {
+          stream,
+          id,
+          revision: result.nextExpectedRevision,
+          events: toAppend.map(({ id: eventId, type, data }) => ({ id: eventId, type, data })),
+          replayed: false,
+        };
+      } catch (error) {
+        // EventIdConflict: a concurrent retry of the same keyed request won (same ids, other timestamps);
+        // the next attempt finds its events and replays them.
+        if (!(error instanceof WrongExpectedVersion) && !(error instanceof EventIdConflict)) throw error;
+        if (envelope.expectedRevision !== undefined) continue; // the If-Match check above answers 412
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new Problem(
+            409,
+            'concurrency-conflict',
+            'Concurrent modification',
+            `${stream} kept changing while this command was decided (${MAX_ATTEMPTS} attempts). Retry the request.`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** A retried request: events appended earlier under the same idempotency key (422 if the body differs). */
+function findReplay(history: readonly RecordedEvent[], envelope: CommandEnvelope): RecordedEvent[] | undefined {
+  if (!envelope.idempotencyKey) return undefined;
+  const earlier = history.filter((e) => e.metadata.idempotencyKey === envelope.idempotencyKey);
+  if (earlier.length === 0) return undefined;
+  if (envelope.requestHash && earlier[0].metadata.requestHash !== envelope.requestHash) {
+    throw new Problem(
+      422,
+      'idempotency-key-reused',
+      'Idempotency key reused',
+      `Idempotency-Key "${envelope.idempotencyKey}" was already used with a different request body. Use a new key for a new request.`,
+    );
+  }
+  return earlier;
+}
+
+function toEventToAppend(
+  event: Event,
+  index: number,
+  stream: string,
+  revision: bigint | undefined,
+  envelope: CommandEnvelope,
+  occurredAt: string,
+  schemaVersions: Readonly<Record<string, number>>,
+): EventToAppend {
+  const metadata: JsonObject = {
+    actor: envelope.actor,
+    role: envelope.role,
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId ?? envelope.correlationId,
+    occurredAt,
+    schemaVersion: schemaVersions[event.type] ?? 1,
+  };
+  if (envelope.idempotencyKey) metadata.idempotencyKey = envelope.idempotencyKey;
+  if (envelope.requestHash) metadata.requestHash = envelope.requestHash;
+  // With a key, ids are derived from it (and the position it was decided at), so two concurrent
+  // retries produce identical events and the store's own idempotency drops the second.
+  const id = envelope.idempotencyKey ? uuidV5(`${stream}|${envelope.idempotencyKey}|${revision ?? -1n}|${index}`) : newId();
+  return { id, type: event.type, data: event.data as JsonValue, metadata };
+}

@@ -1,0 +1,31 @@
+import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { EventStore, SqliteEventStore } from '@rdm/event-store';
+import { AppConfig } from '../config/app-config';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const InjectEventStore = () => Inject(EVENT_STORE);
+
+export async function createEventStore(config: AppConfig): Promise<EventStore> {
+  if (config.EVENT_STORE === 'eventstoredb') {
+    // Loaded only when chosen, so the embedded default never loads gRPC.
+    const { EventStoreDbEventStore } = await import('@rdm/event-store/eventstoredb');
+    return new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING!);
+  }
+  return new SqliteEventStore({ file: config.eventStoreFile, synchronous: config.SQLITE_SYNCHRONOUS });
+}
+
+export const eventStoreProvider: Provider = {
+  provide: EVENT_STORE,
+  inject: [AppConfig],
+  useFactory: createEventStore,
+};
+
+/** Closes the store last, after in-flight appends have been drained by the adapter. */
+@Injectable()
+export class EventStoreCloser implements OnApplicationShutdown {
+  constructor(@InjectEventStore() private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

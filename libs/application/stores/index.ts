@@ -1,0 +1,2 @@
+export * from './event-store.provider';
+export * from './stores.module';

@@ -1,0 +1,45 @@
+import type { INestApplication } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { loadConfig } from '@rdm/application';
+import { ApiKeysService, Role, ROLES } from '@rdm/application/auth';
+import { EVENT_STORE } from '@rdm/application/stores';
+import type { EventStore } from '@rdm/event-store';
+import { createApp } from '../../apps/api/bootstrap';
+
+export interface ApiHarness {
+  readonly app: INestApplication;
+  readonly http: ReturnType<typeof request>;
+  readonly store: EventStore;
+  readonly dataDir: string;
+  /** A bearer token per role (each key holds exactly that role). */
+  readonly keys: Record<Role, string>;
+  auth(role: Role): { Authorization: string };
+  close(): Promise<void>;
+}
+
+/** The real Nest app on a temporary SQLite data dir: no mocks of the stores. */
+export async function startApi(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-e2e-'));
+  const config = loadConfig({ DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: 'NORMAL', ...options.env });
+  const app = await createApp(config, { logger: false });
+  await app.init();
+  const keysService = app.get(ApiKeysService);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await keysService.issue(`test ${role}`, [role], 'test-harness')).token;
+  const server = app.getHttpServer();
+  return {
+    app,
+    http: request(server),
+    store: app.get<EventStore>(EVENT_STORE),
+    dataDir,
+    keys,
+    auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
+    close: async () => {
+      await app.close();
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
