@@ -1,20 +1,58 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ApplicationModule, StoresModule } from '@rdm/application';
 import { HealthController } from './health/health.controller';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { BlackoutsController } from './blackouts/blackouts.controller';
+import { CisController } from './cis/cis.controller';
+import { ReleaseModelsController } from './release-models/release-models.controller';
+import { ReleasesController } from './releases/releases.controller';
 import { RfcsController } from './rfcs/rfcs.controller';
+import { ServicesController } from './services/services.controller';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [StoresModule.forRoot(config), ApplicationModule, TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, RfcsController],
-      providers: [CommandGateway, { provide: APP_GUARD, useClass: AuthGuard }],
+      imports: [
+        StoresModule.forRoot(config),
+        ApplicationModule,
+        TerminusModule.forRoot({ logger: false }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            // API keys never reach the logs.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            customProps: (req) => ({ correlationId: req.headers['x-correlation-id'] }),
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+          },
+        }),
+      ],
+      controllers: [
+        HealthController,
+        MetricsController,
+        RfcsController,
+        ReleaseModelsController,
+        ReleasesController,
+        CisController,
+        BlackoutsController,
+        ServicesController,
+        ApiKeysController,
+      ],
+      providers: [
+        CommandGateway,
+        MetricsService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+      ],
     };
   }
 }

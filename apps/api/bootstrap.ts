@@ -3,23 +3,39 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
 import { AppModule } from './app.module';
-import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { bodyParserErrorsAsProblems, ProblemDetailsFilter } from './http/problem-details.filter';
 
 /** Builds the HTTP app; shared by `main.ts` and the end-to-end tests so both run the same thing. */
-export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: { logger?: false } = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: options.logger ?? ['error', 'warn', 'log'],
     abortOnError: false,
+    bufferLogs: options.logger !== false,
   });
-  app.useBodyParser('json', { limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
+  if (options.logger !== false) app.useLogger(app.get(Logger));
+  app.useBodyParser('json', {
+    limit: config.MAX_BODY_BYTES,
+    strict: false,
+    type: ['application/json', 'application/*+json'],
+  });
+  app.use(bodyParserErrorsAsProblems);
   app.use(helmet({ contentSecurityPolicy: false }));
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
   );
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

@@ -6,6 +6,8 @@ import { CLOCK, systemClock } from './commands/clock';
 import { CommandExecutor } from './commands/command-executor';
 import { ExecuteDomainCommandHandler, GetAggregateHandler } from './commands/cqrs';
 import { BlackoutCalendar } from './views/blackout-calendar';
+import { CmdbSyncProcessManager } from './process-managers/cmdb-sync.process-manager';
+import { ProcessManagersRunner } from './process-managers/process-managers.runner';
 
 /** Command & query handling on top of the stores (StoresModule must be imported by the app). */
 @Module({
@@ -18,7 +20,17 @@ import { BlackoutCalendar } from './views/blackout-calendar';
     ApiKeysService,
     ExecuteDomainCommandHandler,
     GetAggregateHandler,
+    CmdbSyncProcessManager,
+    ProcessManagersRunner,
   ],
-  exports: [CqrsModule, CommandExecutor, Aggregates, ApiKeysService, BlackoutCalendar, CLOCK],
+  exports: [
+    CqrsModule,
+    CommandExecutor,
+    Aggregates,
+    ApiKeysService,
+    BlackoutCalendar,
+    CmdbSyncProcessManager,
+    CLOCK,
+  ],
 })
 export class ApplicationModule {}

@@ -108,7 +108,11 @@ export interface EventStore {
   /** Current revision of a stream, or `undefined` when it does not exist. */
   streamRevision(stream: string): Promise<bigint | undefined>;
   getStreamMetadata(stream: string): Promise<StreamMetadata>;
-  setStreamMetadata(stream: string, metadata: JsonObject, options?: { expectedMetaRevision?: bigint }): Promise<void>;
+  setStreamMetadata(
+    stream: string,
+    metadata: JsonObject,
+    options?: { expectedMetaRevision?: bigint },
+  ): Promise<void>;
   /** Global position of the newest event, or -1n when the store is empty. */
   headPosition(): Promise<bigint>;
   /** Whether the store is reachable and writable, for health checks. */

@@ -17,10 +17,17 @@ describe('RFC endpoints (real app, SQLite)', () => {
   };
 
   it('raises, assesses and authorizes a normal change, recording who did it', async () => {
-    const raised = await api.http.post('/v1/rfcs').set(api.auth('change-manager')).send(normalRfc).expect(201);
+    const raised = await api.http
+      .post('/v1/rfcs')
+      .set(api.auth('change-manager'))
+      .send(normalRfc)
+      .expect(201);
     expect(raised.headers.location).toBe(`/v1/rfcs/${raised.body.id}`);
     expect(raised.body.events.map((e: { type: string }) => e.type)).toEqual(['RfcRaised']);
-    const early = await api.http.post(`/v1/rfcs/${raised.body.id}/authorization`).set(api.auth('change-manager')).send({ authority: 'CAB' });
+    const early = await api.http
+      .post(`/v1/rfcs/${raised.body.id}/authorization`)
+      .set(api.auth('change-manager'))
+      .send({ authority: 'CAB' });
     expect(early.status).toBe(422);
     expect(early.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(early.body.type).toBe('urn:rdm:problem:rfc.not-assessed');
@@ -29,11 +36,18 @@ describe('RFC endpoints (real app, SQLite)', () => {
       .set(api.auth('change-manager'))
       .send({ risk: 'medium', impact: 'high', assessment: 'CAB reviewed test evidence' })
       .expect(200);
-    await api.http.post(`/v1/rfcs/${raised.body.id}/authorization`).set(api.auth('change-manager')).send({ authority: 'CAB' }).expect(200);
+    await api.http
+      .post(`/v1/rfcs/${raised.body.id}/authorization`)
+      .set(api.auth('change-manager'))
+      .send({ authority: 'CAB' })
+      .expect(200);
     const rfc = await api.http.get(`/v1/rfcs/${raised.body.id}`).set(api.auth('auditor')).expect(200);
     expect(rfc.body.status).toBe('authorized');
     expect(rfc.headers.etag).toBe('"2"');
-    const [last] = await api.store.readStream(`rfc-${raised.body.id}`, { direction: 'backwards', maxCount: 1 });
+    const [last] = await api.store.readStream(`rfc-${raised.body.id}`, {
+      direction: 'backwards',
+      maxCount: 1,
+    });
     expect(last.metadata).toMatchObject({ role: 'change-manager', schemaVersion: 1 });
     expect(String(last.metadata.actor)).toContain('test change-manager');
   });

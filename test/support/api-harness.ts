@@ -21,14 +21,22 @@ export interface ApiHarness {
 }
 
 /** The real Nest app on a temporary SQLite data dir: no mocks of the stores. */
-export async function startApi(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+export async function startApi(
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<ApiHarness> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-e2e-'));
-  const config = loadConfig({ DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: 'NORMAL', ...options.env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SQLITE_SYNCHRONOUS: 'NORMAL',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
   const app = await createApp(config, { logger: false });
   await app.init();
   const keysService = app.get(ApiKeysService);
   const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await keysService.issue(`test ${role}`, [role], 'test-harness')).token;
+  for (const role of ROLES)
+    keys[role] = (await keysService.issue(`test ${role}`, [role], 'test-harness')).token;
   const server = app.getHttpServer();
   return {
     app,

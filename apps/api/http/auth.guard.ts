@@ -30,12 +30,21 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const token =
+      typeof header === 'string' && /^Bearer\s+/i.test(header)
+        ? header.replace(/^Bearer\s+/i, '').trim()
+        : undefined;
     if (!token) throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
     const principal = await this.keys.authenticate(token);
     if (!principal) throw unauthorized('The API key is unknown or revoked. Ask an admin for a valid key.');
     const permission = this.reflector.getAllAndOverride<Permission>(PERMISSION_KEY, targets);
-    if (!permission) throw new Problem(403, 'forbidden', 'Forbidden', 'This route declares no permission, so nobody may call it.');
+    if (!permission)
+      throw new Problem(
+        403,
+        'forbidden',
+        'Forbidden',
+        'This route declares no permission, so nobody may call it.',
+      );
     if (!allows(principal.roles, permission)) {
       throw new Problem(
         403,
@@ -50,4 +59,5 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-const unauthorized = (detail: string): HttpException => new Problem(401, 'unauthorized', 'Unauthorized', detail) as unknown as HttpException;
+const unauthorized = (detail: string): HttpException =>
+  new Problem(401, 'unauthorized', 'Unauthorized', detail) as unknown as HttpException;

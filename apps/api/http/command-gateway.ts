@@ -40,7 +40,11 @@ export class CommandGateway {
    */
   newId(request: HttpRequest): string {
     const key = idempotencyKey(request);
-    return key ? uuidV5(`${request.principal?.keyId}|${key}|${request.method} ${request.baseUrl}${request.route?.path}`) : randomUUID();
+    return key
+      ? uuidV5(
+          `${request.principal?.keyId}|${key}|${request.method} ${request.baseUrl}${request.route?.path}`,
+        )
+      : randomUUID();
   }
 
   async send(
@@ -50,8 +54,10 @@ export class CommandGateway {
     command: { type: string; data: Record<string, unknown> },
     options: { created?: string } = {},
   ): Promise<CommandResponse> {
+    // Plain JSON only: DTO instances carry `undefined` for every absent optional field.
+    const data = JSON.parse(JSON.stringify(command.data)) as Record<string, unknown>;
     const result = await this.commands.execute<ExecuteDomainCommand, CommandResult>(
-      new ExecuteDomainCommand(aggregate, command, envelopeOf(request)),
+      new ExecuteDomainCommand(aggregate, { type: command.type, data }, envelopeOf(request)),
     );
     response.setHeader('ETag', `"${result.revision}"`);
     if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
@@ -73,7 +79,12 @@ export class CommandGateway {
   async read(response: Response, aggregate: AggregateName, id: string, what: string): Promise<unknown> {
     const view = await this.queries.execute<GetAggregate, AggregateView>(new GetAggregate(aggregate, id));
     if (view.revision === undefined || view.state === null) {
-      throw new Problem(404, `${kebab(aggregate)}.not-found`, `${what} not found`, `No ${what.toLowerCase()} with id ${id}.`);
+      throw new Problem(
+        404,
+        `${kebab(aggregate)}.not-found`,
+        `${what} not found`,
+        `No ${what.toLowerCase()} with id ${id}.`,
+      );
     }
     response.setHeader('ETag', `"${view.revision}"`);
     return view.state;
@@ -89,7 +100,13 @@ function envelopeOf(request: HttpRequest): CommandEnvelope {
     role: actingRole(principal.roles, request.permission!),
     correlationId: correlation && /^[\w.:-]{1,128}$/.test(correlation) ? correlation : randomUUID(),
     idempotencyKey: key,
-    requestHash: key ? requestHash({ method: request.method, path: request.originalUrl.split('?')[0], body: request.body ?? null }) : undefined,
+    requestHash: key
+      ? requestHash({
+          method: request.method,
+          path: request.originalUrl.split('?')[0],
+          body: request.body ?? null,
+        })
+      : undefined,
     expectedRevision: ifMatch(request),
   };
 }
@@ -98,7 +115,12 @@ function idempotencyKey(request: HttpRequest): string | undefined {
   const key = header(request, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new Problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1–255 visible ASCII characters (a UUID is ideal).');
+    throw new Problem(
+      400,
+      'invalid-idempotency-key',
+      'Invalid Idempotency-Key',
+      'Idempotency-Key must be 1–255 visible ASCII characters (a UUID is ideal).',
+    );
   }
   return key;
 }
@@ -108,7 +130,12 @@ function ifMatch(request: HttpRequest): bigint | undefined {
   if (value === undefined || value.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(-?\d{1,18})"?\s*$/.exec(value);
   if (!match) {
-    throw new Problem(400, 'invalid-if-match', 'Invalid If-Match', 'If-Match must be the ETag of a previous response, e.g. "3".');
+    throw new Problem(
+      400,
+      'invalid-if-match',
+      'Invalid If-Match',
+      'If-Match must be the ETag of a previous response, e.g. "3".',
+    );
   }
   return BigInt(match[1]);
 }

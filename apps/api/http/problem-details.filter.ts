@@ -1,7 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { DOMAIN_ERROR_CODES, DomainError } from '@rdm/domain';
-import { EventIdConflict, EventStoreUnavailable, StreamNotFound, WrongExpectedVersion } from '@rdm/event-store';
+import {
+  EventIdConflict,
+  EventStoreUnavailable,
+  StreamNotFound,
+  WrongExpectedVersion,
+} from '@rdm/event-store';
 import { Problem, problemType } from '@rdm/application/problem';
 
 interface ProblemBody {
@@ -27,14 +32,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<{ originalUrl?: string; url?: string }>();
     const body = this.toProblem(exception);
     body.instance = request.originalUrl ?? request.url;
-    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (body.status >= 500)
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (response.headersSent) return;
     response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 
   private toProblem(exception: unknown): ProblemBody {
     if (exception instanceof Problem) {
-      return { type: exception.type, title: exception.title, status: exception.status, detail: exception.detail, ...exception.extensions };
+      return {
+        type: exception.type,
+        title: exception.title,
+        status: exception.status,
+        detail: exception.detail,
+        ...exception.extensions,
+      };
     }
     if (exception instanceof DomainError) {
       const known = DOMAIN_ERROR_CODES[exception.code as keyof typeof DOMAIN_ERROR_CODES];
@@ -47,7 +59,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof WrongExpectedVersion) {
-      return problem(409, 'concurrency-conflict', 'Concurrent modification', `${exception.message}. Re-read the resource and retry.`);
+      return problem(
+        409,
+        'concurrency-conflict',
+        'Concurrent modification',
+        `${exception.message}. Re-read the resource and retry.`,
+      );
     }
     if (exception instanceof StreamNotFound) {
       return problem(404, 'not-found', 'Not found', exception.message);
@@ -60,11 +77,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isBodyParserError(exception)) return fromBodyParserError(exception);
-    return problem(500, 'internal', 'Internal error', 'The server failed to handle this request; it has been logged.');
+    return problem(
+      500,
+      'internal',
+      'Internal error',
+      'The server failed to handle this request; it has been logged.',
+    );
   }
 }
 
-const problem = (status: number, code: string, title: string, detail: string, extensions: Record<string, unknown> = {}): ProblemBody => ({
+const problem = (
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): ProblemBody => ({
   type: problemType(code),
   title,
   status,
@@ -75,15 +103,27 @@ const problem = (status: number, code: string, title: string, detail: string, ex
 function fromHttpException(exception: HttpException): ProblemBody {
   const status = exception.getStatus();
   const response = exception.getResponse();
-  const payload = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  const payload =
+    typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
   if (payload.problem && typeof payload.problem === 'object') return payload.problem as ProblemBody;
   const message = payload.message ?? exception.message;
   const messages = Array.isArray(message) ? message.map(String) : [String(message)];
   switch (status) {
     case 400:
-      return problem(400, 'validation', 'Invalid request', messages.join('; '), Array.isArray(message) ? { errors: messages } : {});
+      return problem(
+        400,
+        'validation',
+        'Invalid request',
+        messages.join('; '),
+        Array.isArray(message) ? { errors: messages } : {},
+      );
     case 401:
-      return problem(401, 'unauthorized', 'Unauthorized', messages[0] ?? 'Send a valid API key as "Authorization: Bearer <key>".');
+      return problem(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        messages[0] ?? 'Send a valid API key as "Authorization: Bearer <key>".',
+      );
     case 403:
       return problem(403, 'forbidden', 'Forbidden', messages[0]);
     case 404:
@@ -91,10 +131,30 @@ function fromHttpException(exception: HttpException): ProblemBody {
     case 413:
       return problem(413, 'payload-too-large', 'Payload too large', messages[0]);
     case 429:
-      return problem(429, 'rate-limited', 'Too many requests', 'Slow down: the request rate limit was exceeded. Retry after a moment.');
+      return problem(
+        429,
+        'rate-limited',
+        'Too many requests',
+        'Slow down: the request rate limit was exceeded. Retry after a moment.',
+      );
     default:
       return problem(status, `http-${status}`, HttpStatus[status] ?? 'Error', messages[0]);
   }
+}
+
+/**
+ * Mounted right after the JSON parser: Nest turns body-parser's SyntaxError into a bare
+ * BadRequestException before any filter runs, losing its `type`; make parser errors problems first.
+ */
+export function bodyParserErrorsAsProblems(
+  error: unknown,
+  _request: Request,
+  _response: Response,
+  next: NextFunction,
+): void {
+  if (!isBodyParserError(error)) return next(error);
+  const { status, type, title, detail } = fromBodyParserError(error);
+  next(new Problem(status, type.replace(/^urn:rdm:problem:/, ''), title, detail));
 }
 
 interface BodyParserError {
@@ -105,19 +165,44 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' && typeof (error as BodyParserError).status === 'number';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number'
+  );
 }
 
 function fromBodyParserError(error: BodyParserError): ProblemBody {
   switch (error.type) {
     case 'entity.parse.failed':
-      return problem(400, 'malformed-json', 'Malformed JSON', `The request body is not valid JSON (${error.message}). Send a JSON object.`);
+      return problem(
+        400,
+        'malformed-json',
+        'Malformed JSON',
+        `The request body is not valid JSON (${error.message}). Send a JSON object.`,
+      );
     case 'entity.too.large':
-      return problem(413, 'payload-too-large', 'Payload too large', `The request body exceeds the limit of ${error.limit ?? 'the configured'} bytes.`);
+      return problem(
+        413,
+        'payload-too-large',
+        'Payload too large',
+        `The request body exceeds the limit of ${error.limit ?? 'the configured'} bytes.`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return problem(415, 'unsupported-encoding', 'Unsupported encoding', `${error.message}. Send UTF-8 JSON.`);
+      return problem(
+        415,
+        'unsupported-encoding',
+        'Unsupported encoding',
+        `${error.message}. Send UTF-8 JSON.`,
+      );
     default:
-      return problem(error.status >= 400 && error.status < 500 ? error.status : 400, 'bad-request', 'Bad request', error.message);
+      return problem(
+        error.status >= 400 && error.status < 500 ? error.status : 400,
+        'bad-request',
+        'Bad request',
+        error.message,
+      );
   }
 }

@@ -1,6 +1,21 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+
+/**
+ * Optional means "may be left out", not "may be null": class-validator's IsOptional lets null through,
+ * and null would then reach the domain. This skips validation only for an absent value.
+ */
+export const IsAbsentOr = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
 /** Shared DTO building blocks, so every endpoint bounds sizes the same way (no unbounded strings/arrays). */
 export const TEXT_MAX = 4000;
@@ -10,39 +25,56 @@ export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export const Text = (options: { optional?: boolean; max?: number; example?: string } = {}) =>
   applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional({ example: options.example })] : [ApiProperty({ example: options.example })]),
+    ...(options.optional
+      ? [IsAbsentOr(), ApiPropertyOptional({ example: options.example })]
+      : [ApiProperty({ example: options.example })]),
     IsString(),
     Length(options.optional ? 0 : 1, options.max ?? TEXT_MAX),
   );
 
-export const Name = (options: { optional?: boolean; example?: string } = {}) => Text({ ...options, max: NAME_MAX });
+export const Name = (options: { optional?: boolean; example?: string } = {}) =>
+  Text({ ...options, max: NAME_MAX });
 
 export const OneOf = <T extends string>(values: readonly T[], options: { optional?: boolean } = {}) =>
   applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional({ enum: values })] : [ApiProperty({ enum: values })]),
+    ...(options.optional
+      ? [IsAbsentOr(), ApiPropertyOptional({ enum: values })]
+      : [ApiProperty({ enum: values })]),
     IsIn(values as unknown as string[], { message: `$property must be one of: ${values.join(', ')}` }),
   );
 
 /** An identifier someone else chose (service names, CI ids): bounded, no spaces or slashes. */
 export const Identifier = (options: { optional?: boolean; example?: string } = {}) =>
   applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional({ example: options.example })] : [ApiProperty({ example: options.example })]),
+    ...(options.optional
+      ? [IsAbsentOr(), ApiPropertyOptional({ example: options.example })]
+      : [ApiProperty({ example: options.example })]),
     IsString(),
-    Matches(ID_PATTERN, { message: '$property must be 1–128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit' }),
+    Matches(ID_PATTERN, {
+      message:
+        '$property must be 1–128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+    }),
   );
 
 export const IdentifierList = (options: { optional?: boolean; example?: string[] } = {}) =>
   applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional({ type: [String], example: options.example })] : [ApiProperty({ type: [String], example: options.example })]),
+    ...(options.optional
+      ? [IsAbsentOr(), ApiPropertyOptional({ type: [String], example: options.example })]
+      : [ApiProperty({ type: [String], example: options.example })]),
     IsArray(),
     ArrayMaxSize(LIST_MAX),
     IsString({ each: true }),
-    Matches(ID_PATTERN, { each: true, message: 'each value of $property must be 1–128 letters, digits, ".", "_", ":" or "-"' }),
+    Matches(ID_PATTERN, {
+      each: true,
+      message: 'each value of $property must be 1–128 letters, digits, ".", "_", ":" or "-"',
+    }),
   );
 
 export const TextList = (options: { optional?: boolean } = {}) =>
   applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional({ type: [String] })] : [ApiProperty({ type: [String] })]),
+    ...(options.optional
+      ? [IsAbsentOr(), ApiPropertyOptional({ type: [String] })]
+      : [ApiProperty({ type: [String] })]),
     IsArray(),
     ArrayMaxSize(LIST_MAX),
     IsString({ each: true }),

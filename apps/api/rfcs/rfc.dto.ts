@@ -34,4 +34,3 @@ export class CloseRfcDto {
   @OneOf(['successful', 'failed', 'backed-out'] as const) outcome!: 'successful' | 'failed' | 'backed-out';
   @Text({ optional: true }) notes?: string;
 }
-

@@ -18,41 +18,72 @@ export class RfcsController {
   @ApiOperation({ summary: 'Raise an RFC (a standard change is authorized on raise)' })
   raise(@Body() body: RaiseRfcDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const rfcId = this.gateway.newId(req);
-    return this.gateway.send(req, res, 'rfc', { type: 'RaiseRfc', data: { ...body, rfcId } }, { created: `/v1/rfcs/${rfcId}` });
+    return this.gateway.send(
+      req,
+      res,
+      'rfc',
+      { type: 'RaiseRfc', data: { ...body, rfcId } },
+      { created: `/v1/rfcs/${rfcId}` },
+    );
   }
 
   @Post(':rfcId/assessment')
   @RequirePermission('rfc.decide')
   @ApiOperation({ summary: 'Assess an RFC (required before CAB authorization of a normal change)' })
-  assess(@Param('rfcId', IdParam) rfcId: string, @Body() body: AssessRfcDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  assess(
+    @Param('rfcId', IdParam) rfcId: string,
+    @Body() body: AssessRfcDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.gateway.send(req, res, 'rfc', { type: 'AssessRfc', data: { ...body, rfcId } });
   }
 
   @Post(':rfcId/authorization')
   @RequirePermission('rfc.decide')
   @ApiOperation({ summary: 'Authorize an RFC (CAB for normal, ECAB or CAB for emergency changes)' })
-  authorize(@Param('rfcId', IdParam) rfcId: string, @Body() body: AuthorizeRfcDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  authorize(
+    @Param('rfcId', IdParam) rfcId: string,
+    @Body() body: AuthorizeRfcDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.gateway.send(req, res, 'rfc', { type: 'AuthorizeRfc', data: { ...body, rfcId } });
   }
 
   @Post(':rfcId/rejection')
   @RequirePermission('rfc.decide')
   @ApiOperation({ summary: 'Reject an RFC with a reason' })
-  reject(@Param('rfcId', IdParam) rfcId: string, @Body() body: ReasonDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  reject(
+    @Param('rfcId', IdParam) rfcId: string,
+    @Body() body: ReasonDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.gateway.send(req, res, 'rfc', { type: 'RejectRfc', data: { ...body, rfcId } });
   }
 
   @Post(':rfcId/cancellation')
   @RequirePermission('rfc.decide')
   @ApiOperation({ summary: 'Cancel an RFC with a reason' })
-  cancel(@Param('rfcId', IdParam) rfcId: string, @Body() body: ReasonDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  cancel(
+    @Param('rfcId', IdParam) rfcId: string,
+    @Body() body: ReasonDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.gateway.send(req, res, 'rfc', { type: 'CancelRfc', data: { ...body, rfcId } });
   }
 
   @Post(':rfcId/closure')
   @RequirePermission('rfc.decide')
   @ApiOperation({ summary: 'Close an authorized RFC with its outcome' })
-  close(@Param('rfcId', IdParam) rfcId: string, @Body() body: CloseRfcDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  close(
+    @Param('rfcId', IdParam) rfcId: string,
+    @Body() body: CloseRfcDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.gateway.send(req, res, 'rfc', { type: 'CloseRfc', data: { ...body, rfcId } });
   }
 

@@ -23,7 +23,8 @@ export function generateApiKey(): { keyId: string; secret: string; token: string
   return { keyId, secret, token: `rdm_${keyId}_${secret}`, secretHash: hashSecret(secret) };
 }
 
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export const hashSecret = (secret: string): string =>
+  createHash('sha256').update(secret, 'utf8').digest('hex');
 
 export function parseToken(token: string): { keyId: string; secret: string } | undefined {
   const match = /^rdm_([0-9a-f]{24})_([A-Za-z0-9_-]{20,100})$/.exec(token);

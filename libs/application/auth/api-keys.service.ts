@@ -5,7 +5,15 @@ import type { EventStore } from '@rdm/event-store';
 import { InjectEventStore } from '../stores/event-store.provider';
 import { LiveCategoryView } from '../views/live-category-view';
 import { Problem } from '../problem';
-import { API_KEY_CATEGORY, ApiKeyRecord, evolveApiKey, generateApiKey, hashSecret, parseToken, secretMatches } from './api-key';
+import {
+  API_KEY_CATEGORY,
+  ApiKeyRecord,
+  evolveApiKey,
+  generateApiKey,
+  hashSecret,
+  parseToken,
+  secretMatches,
+} from './api-key';
 import { isRole, ROLES } from './roles';
 
 export interface Principal {
@@ -52,14 +60,30 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     return { keyId: record.keyId, name: record.name, roles: record.roles };
   }
 
-  async issue(name: string, roles: readonly string[], issuedBy: string, presetToken?: string): Promise<IssuedKey> {
+  async issue(
+    name: string,
+    roles: readonly string[],
+    issuedBy: string,
+    presetToken?: string,
+  ): Promise<IssuedKey> {
     const unknown = roles.filter((role) => !isRole(role));
     if (roles.length === 0 || unknown.length > 0) {
-      throw new Problem(422, 'api-key.invalid-roles', 'Invalid roles', `Roles must be a non-empty subset of: ${ROLES.join(', ')}.`, { unknown });
+      throw new Problem(
+        422,
+        'api-key.invalid-roles',
+        'Invalid roles',
+        `Roles must be a non-empty subset of: ${ROLES.join(', ')}.`,
+        { unknown },
+      );
     }
     const preset = presetToken ? parseToken(presetToken) : undefined;
     if (presetToken && !preset) {
-      throw new Problem(422, 'api-key.invalid-format', 'Invalid key format', 'A preset key must look like rdm_<24 hex chars>_<secret of 20+ url-safe chars>.');
+      throw new Problem(
+        422,
+        'api-key.invalid-format',
+        'Invalid key format',
+        'A preset key must look like rdm_<24 hex chars>_<secret of 20+ url-safe chars>.',
+      );
     }
     const generated = preset
       ? { keyId: preset.keyId, token: presetToken!, secretHash: hashSecret(preset.secret) }
@@ -71,8 +95,20 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
         {
           id: randomUUID(),
           type: 'ApiKeyIssued',
-          data: { keyId: generated.keyId, name, roles: [...roles], secretHash: generated.secretHash, issuedAt },
-          metadata: { actor: issuedBy, role: 'admin', correlationId: randomUUID(), occurredAt: issuedAt, schemaVersion: 1 },
+          data: {
+            keyId: generated.keyId,
+            name,
+            roles: [...roles],
+            secretHash: generated.secretHash,
+            issuedAt,
+          },
+          metadata: {
+            actor: issuedBy,
+            role: 'admin',
+            correlationId: randomUUID(),
+            occurredAt: issuedAt,
+            schemaVersion: 1,
+          },
         },
       ],
       { expectedRevision: 'no_stream' },
@@ -83,17 +119,41 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   async revoke(keyId: string, revokedBy: string, reason: string): Promise<void> {
     await this.view.catchUp();
     const record = this.view.get(streamName('apiKey', keyId));
-    if (!record) throw new Problem(404, 'api-key.not-found', 'API key not found', `No API key ${keyId}. List keys with GET /v1/api-keys.`);
+    if (!record)
+      throw new Problem(
+        404,
+        'api-key.not-found',
+        'API key not found',
+        `No API key ${keyId}. List keys with GET /v1/api-keys.`,
+      );
     if (record.revoked) return;
+    const otherAdmins = this.view
+      .all()
+      .filter((key) => !key.revoked && key.keyId !== keyId && key.roles.includes('admin'));
+    if (record.roles.includes('admin') && otherAdmins.length === 0) {
+      throw new Problem(
+        409,
+        'api-key.last-admin',
+        'Last admin key',
+        'This is the last active admin key; issue another admin key before revoking it.',
+      );
+    }
     const occurredAt = new Date().toISOString();
     await this.store.append(streamName('apiKey', keyId), [
       {
         id: randomUUID(),
         type: 'ApiKeyRevoked',
         data: { keyId, reason, revokedAt: occurredAt },
-        metadata: { actor: revokedBy, role: 'admin', correlationId: randomUUID(), occurredAt, schemaVersion: 1 },
+        metadata: {
+          actor: revokedBy,
+          role: 'admin',
+          correlationId: randomUUID(),
+          occurredAt,
+          schemaVersion: 1,
+        },
       },
     ]);
+    await this.view.catchUp(); // the revoked token stops working in this process before we answer
   }
 
   async list(): Promise<Array<Omit<ApiKeyRecord, 'secretHash'>>> {

@@ -1,5 +1,13 @@
 /** The roles an API key can carry (DESIGN §5). */
-export const ROLES = ['change-manager', 'release-manager', 'deployment-technician', 'auditor', 'analyst', 'integrator', 'admin'] as const;
+export const ROLES = [
+  'change-manager',
+  'release-manager',
+  'deployment-technician',
+  'auditor',
+  'analyst',
+  'integrator',
+  'admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -15,7 +23,14 @@ export const PERMISSIONS = {
   'ci.manage': ['release-manager', 'admin'],
   'blackout.manage': ['change-manager', 'admin'],
   'signal.record': ['release-manager', 'change-manager', 'integrator', 'admin'],
-  'read.resources': ['change-manager', 'release-manager', 'deployment-technician', 'auditor', 'analyst', 'admin'],
+  'read.resources': [
+    'change-manager',
+    'release-manager',
+    'deployment-technician',
+    'auditor',
+    'analyst',
+    'admin',
+  ],
   'read.audit': ['auditor', 'admin'],
   'read.metrics': ['analyst', 'auditor', 'release-manager', 'change-manager', 'admin'],
   'events.subscribe': ['integrator', 'auditor', 'admin'],
@@ -31,4 +46,6 @@ export const allows = (roles: readonly string[], permission: Permission): boolea
 
 /** The role recorded in event metadata: the first of the caller's roles that grants the action. */
 export const actingRole = (roles: readonly string[], permission: Permission): string =>
-  roles.find((role) => (PERMISSIONS[permission] as readonly string[]).includes(role)) ?? roles[0] ?? 'unknown';
+  roles.find((role) => (PERMISSIONS[permission] as readonly string[]).includes(role)) ??
+  roles[0] ??
+  'unknown';

@@ -37,10 +37,16 @@ export class Aggregates {
     private readonly executor: CommandExecutor,
     private readonly blackouts: BlackoutCalendar,
   ) {
-    const spec = <C extends Command, E extends Event, S, Ctx extends { now: string }>(s: AggregateSpec<C, E, S, Ctx>) =>
-      s as unknown as AnySpec;
+    const spec = <C extends Command, E extends Event, S, Ctx extends { now: string }>(
+      s: AggregateSpec<C, E, S, Ctx>,
+    ) => s as unknown as AnySpec;
     this.specs = {
-      rfc: spec({ category: 'rfc', decider: rfcDecider, schemaVersions: EVENT_SCHEMA_VERSIONS, idOf: byId('rfcId') }),
+      rfc: spec({
+        category: 'rfc',
+        decider: rfcDecider,
+        schemaVersions: EVENT_SCHEMA_VERSIONS,
+        idOf: byId('rfcId'),
+      }),
       releaseModel: spec({
         category: 'releaseModel',
         decider: releaseModelDecider,
@@ -54,7 +60,12 @@ export class Aggregates {
         idOf: byId('releaseId'),
         gatherContext: (command, state) => this.releaseFacts(command, state),
       }),
-      ci: spec({ category: 'ci', decider: ciDecider, schemaVersions: EVENT_SCHEMA_VERSIONS, idOf: byId('ciId') }),
+      ci: spec({
+        category: 'ci',
+        decider: ciDecider,
+        schemaVersions: EVENT_SCHEMA_VERSIONS,
+        idOf: byId('ciId'),
+      }),
       blackout: spec({
         category: 'blackout',
         decider: blackoutDecider,
@@ -74,11 +85,19 @@ export class Aggregates {
     return this.specs[name];
   }
 
-  private async releaseFacts(command: ReleaseCommand, state: ReleaseState): Promise<Omit<ReleaseContext, 'now' | 'actor'>> {
+  private async releaseFacts(
+    command: ReleaseCommand,
+    state: ReleaseState,
+  ): Promise<Omit<ReleaseContext, 'now' | 'actor'>> {
     const needs = RELEASE_CONTEXT_NEEDS[command.type];
-    const facts: { model?: ReleaseContext['model']; rfcs?: RfcFact[]; blackouts?: ReleaseContext['blackouts'] } = {};
+    const facts: {
+      model?: ReleaseContext['model'];
+      rfcs?: RfcFact[];
+      blackouts?: ReleaseContext['blackouts'];
+    } = {};
     if (needs.includes('model') && command.type === 'PlanRelease') {
-      facts.model = (await this.executor.load(this.specs.releaseModel, command.data.modelId)).state as ReleaseContext['model'];
+      facts.model = (await this.executor.load(this.specs.releaseModel, command.data.modelId))
+        .state as ReleaseContext['model'];
     }
     if (needs.includes('rfcs')) {
       const ids = new Set<string>(state?.rfcIds ?? []);

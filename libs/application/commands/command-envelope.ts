@@ -13,7 +13,10 @@ export interface CommandEnvelope {
   readonly expectedRevision?: bigint;
 }
 
-export const systemEnvelope = (actor: string, causation: { id: string; correlationId?: string }): CommandEnvelope => ({
+export const systemEnvelope = (
+  actor: string,
+  causation: { id: string; correlationId?: string },
+): CommandEnvelope => ({
   actor,
   role: 'system',
   correlationId: causation.correlationId ?? causation.id,

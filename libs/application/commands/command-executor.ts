@@ -1,6 +1,23 @@
-import { Injectable } from '@nestjs/common';
-import { Category, Command, Decider, DomainError, Event, isDomainError, JsonObject, JsonValue, streamName } from '@rdm/domain';
-import { EventIdConflict, EventStore, EventToAppend, RecordedEvent, StreamNotFound, WrongExpectedVersion } from '@rdm/event-store';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  Category,
+  Command,
+  Decider,
+  DomainError,
+  Event,
+  isDomainError,
+  JsonObject,
+  JsonValue,
+  streamName,
+} from '@rdm/domain';
+import {
+  EventIdConflict,
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  StreamNotFound,
+  WrongExpectedVersion,
+} from '@rdm/event-store';
 import { InjectEventStore } from '../stores/event-store.provider';
 import { Problem } from '../problem';
 import { Clock, InjectClock } from './clock';
@@ -57,7 +74,10 @@ export class CommandExecutor {
     } catch (error) {
       if (!(error instanceof StreamNotFound)) throw error;
     }
-    const state = events.reduce((s, e) => spec.decider.evolve(s, { type: e.type, data: e.data } as E), spec.decider.initialState);
+    const state = events.reduce(
+      (s, e) => spec.decider.evolve(s, { type: e.type, data: e.data } as E),
+      spec.decider.initialState,
+    );
     return { state, revision: events.length ? events[events.length - 1].revision : undefined, events };
   }
 
@@ -71,7 +91,14 @@ export class CommandExecutor {
     for (let attempt = 1; ; attempt++) {
       const { state, revision, events: history } = await this.load(spec, id);
       const replay = findReplay(history, envelope);
-      if (replay) return { stream, id, revision: replay[replay.length - 1].revision, events: replay.map(({ id: eventId, type, data }) => ({ id: eventId, type, data })), replayed: true };
+      if (replay)
+        return {
+          stream,
+          id,
+          revision: replay[replay.length - 1].revision,
+          events: replay.map(({ id: eventId, type, data }) => ({ id: eventId, type, data })),
+          replayed: true,
+        };
       if (envelope.expectedRevision !== undefined && envelope.expectedRevision !== (revision ?? -1n)) {
         throw new Problem(
           412,
@@ -84,12 +111,17 @@ export class CommandExecutor {
       const now = this.clock.now().toISOString();
       const facts = spec.gatherContext ? await spec.gatherContext(command, state) : {};
       const context = { ...facts, now, actor: envelope.actor } as unknown as Ctx;
-      const decision = spec.decider.decide(command, state, context);
+      const decision = decideSafely(spec, command, state, context);
       if (isDomainError(decision)) throw decision as DomainError;
-      if (decision.length === 0) return { stream, id, revision: revision ?? -1n, events: [], replayed: false };
-      const toAppend = decision.map((event, index) => toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions));
+      if (decision.length === 0)
+        return { stream, id, revision: revision ?? -1n, events: [], replayed: false };
+      const toAppend = decision.map((event, index) =>
+        toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions),
+      );
       try {
-        const result = await this.store.append(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
+        const result = await this.store.append(stream, toAppend, {
+          expectedRevision: revision ?? 'no_stream',
+        });
         return {
           stream,
           id,
@@ -115,8 +147,38 @@ export class CommandExecutor {
   }
 }
 
+const logger = new Logger('CommandExecutor');
+
+/**
+ * A decider that throws (rather than refusing) met input its rules never anticipated. The request is
+ * answered as invalid — not as a server error — and the crash is logged as the bug it is.
+ */
+function decideSafely<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+  spec: AggregateSpec<C, E, S, Ctx>,
+  command: C,
+  state: S,
+  context: Ctx,
+): readonly E[] | DomainError {
+  try {
+    return spec.decider.decide(command, state, context);
+  } catch (error) {
+    logger.error(
+      `Decider for ${spec.category} crashed on ${command.type}: ${(error as Error).stack ?? String(error)}`,
+    );
+    throw new Problem(
+      422,
+      'invalid-command',
+      'Command cannot be applied',
+      `${command.type} could not be applied to its current state with these values. Check the request against the API documentation.`,
+    );
+  }
+}
+
 /** A retried request: events appended earlier under the same idempotency key (422 if the body differs). */
-function findReplay(history: readonly RecordedEvent[], envelope: CommandEnvelope): RecordedEvent[] | undefined {
+function findReplay(
+  history: readonly RecordedEvent[],
+  envelope: CommandEnvelope,
+): RecordedEvent[] | undefined {
   if (!envelope.idempotencyKey) return undefined;
   const earlier = history.filter((e) => e.metadata.idempotencyKey === envelope.idempotencyKey);
   if (earlier.length === 0) return undefined;
@@ -152,6 +214,8 @@ function toEventToAppend(
   if (envelope.requestHash) metadata.requestHash = envelope.requestHash;
   // With a key, ids are derived from it (and the position it was decided at), so two concurrent
   // retries produce identical events and the store's own idempotency drops the second.
-  const id = envelope.idempotencyKey ? uuidV5(`${stream}|${envelope.idempotencyKey}|${revision ?? -1n}|${index}`) : newId();
+  const id = envelope.idempotencyKey
+    ? uuidV5(`${stream}|${envelope.idempotencyKey}|${revision ?? -1n}|${index}`)
+    : newId();
   return { id, type: event.type, data: event.data as JsonValue, metadata };
 }

@@ -3,21 +3,31 @@ import { ConfigurationError, loadConfig } from './app-config';
 describe('configuration', () => {
   it('runs on the embedded stores with no configuration at all', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ EVENT_STORE: 'sqlite', READ_STORE: 'sqlite', DATA_DIR: './data', PORT: 3000 });
+    expect(config).toMatchObject({
+      EVENT_STORE: 'sqlite',
+      READ_STORE: 'sqlite',
+      DATA_DIR: './data',
+      PORT: 3000,
+    });
     expect(config.eventStoreFile).toBe('data/events.db');
   });
 
   it('stops with a message naming the variable and what it accepts', () => {
     expect(() => loadConfig({ EVENT_STORE: 'postgres' })).toThrow(ConfigurationError);
-    expect(() => loadConfig({ EVENT_STORE: 'postgres' })).toThrow(/EVENT_STORE="postgres".*sqlite, eventstoredb/);
+    expect(() => loadConfig({ EVENT_STORE: 'postgres' })).toThrow(
+      /EVENT_STORE="postgres".*sqlite, eventstoredb/,
+    );
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
   });
 
   it('requires a connection string when EventStoreDB is chosen', () => {
-    expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(/EVENTSTORE_CONNECTION_STRING is required/);
-    expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://x:2113?tls=false' }).EVENT_STORE).toBe(
-      'eventstoredb',
+    expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(
+      /EVENTSTORE_CONNECTION_STRING is required/,
     );
+    expect(
+      loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://x:2113?tls=false' })
+        .EVENT_STORE,
+    ).toBe('eventstoredb');
   });
 });

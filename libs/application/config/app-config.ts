@@ -2,7 +2,8 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import * as path from 'node:path';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /**
  * Every setting comes from the environment, has a safe default, and is validated at start:
@@ -19,11 +20,17 @@ export class AppConfig {
   DATA_DIR = './data';
 
   @ValidateIf((config: AppConfig) => config.EVENT_STORE === 'eventstoredb')
-  @IsString({ message: 'EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)' })
+  @IsString({
+    message:
+      'EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)',
+  })
   EVENTSTORE_CONNECTION_STRING?: string;
 
   @ValidateIf((config: AppConfig) => config.READ_STORE === 'mongodb')
-  @IsString({ message: 'MONGODB_URI is required when READ_STORE=mongodb (e.g. mongodb://localhost:27017/rdm?replicaSet=rs0)' })
+  @IsString({
+    message:
+      'MONGODB_URI is required when READ_STORE=mongodb (e.g. mongodb://localhost:27017/rdm?replicaSet=rs0)',
+  })
   MONGODB_URI?: string;
 
   @Transform(toInt)
@@ -72,7 +79,12 @@ export class ConfigurationError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const relevant = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => value !== undefined && value !== '' && (known.includes(key) || key.endsWith('_URI') || key.endsWith('_STRING'))),
+    Object.entries(env).filter(
+      ([key, value]) =>
+        value !== undefined &&
+        value !== '' &&
+        (known.includes(key) || key.endsWith('_URI') || key.endsWith('_STRING')),
+    ),
   );
   const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true });

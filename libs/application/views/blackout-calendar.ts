@@ -11,7 +11,10 @@ export class BlackoutCalendar implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@InjectEventStore() store: EventStore) {
     this.view = new LiveCategoryView<BlackoutState>(store, 'blackout', (state, event) =>
-      blackoutDecider.evolve(state ?? blackoutDecider.initialState, { type: event.type, data: event.data } as BlackoutEvent),
+      blackoutDecider.evolve(state ?? blackoutDecider.initialState, {
+        type: event.type,
+        data: event.data,
+      } as BlackoutEvent),
     );
   }
 

@@ -24,7 +24,10 @@ export class LiveCategoryView<S> {
 
   start(): void {
     if (this.running) return;
-    this.subscription = this.store.subscribeToAll({ after: 'start', filter: { categories: [this.category] } });
+    this.subscription = this.store.subscribeToAll({
+      after: 'start',
+      filter: { categories: [this.category] },
+    });
     this.running = this.consume(this.subscription);
   }
 
@@ -46,7 +49,8 @@ export class LiveCategoryView<S> {
     const head = await this.store.headPosition();
     const deadline = Date.now() + timeoutMs;
     while (!(await this.hasSeen(head))) {
-      if (Date.now() > deadline) throw new Error(`The ${this.category} view is behind the event store; retry shortly`);
+      if (Date.now() > deadline)
+        throw new Error(`The ${this.category} view is behind the event store; retry shortly`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 50);
         function done() {
@@ -66,7 +70,11 @@ export class LiveCategoryView<S> {
     const examined = this.subscription?.checkpoint() ?? -1n;
     const seen = examined > this.position ? examined : this.position;
     if (seen >= head) return true;
-    const next = await this.store.readAll({ after: seen, maxCount: 1, filter: { categories: [this.category] } });
+    const next = await this.store.readAll({
+      after: seen,
+      maxCount: 1,
+      filter: { categories: [this.category] },
+    });
     return next.length === 0 || next[0].position > head;
   }
 

@@ -377,3 +377,30 @@ describe('Configuration item', () => {
     expect(ciDecider.evolve(null, r1)).toBeNull();
   });
 });
+
+describe('attribute names that are Object.prototype members', () => {
+  const registered: CiEvent = {
+    type: 'CiRegistered',
+    data: { ciId: 'c', name: 'c', ciType: 'app', environment: 'development', services: ['s'], attributes: {}, registeredAt: now },
+  } as CiEvent;
+
+  it('records toString / constructor as ordinary attributes changing from null', () => {
+    const applied = ciDecider.decide(
+      {
+        type: 'ApplyReleaseChanges',
+        data: { ciId: 'c', releaseId: 'r', deploymentId: 'd', environment: 'development', attributes: { toString: 'x', constructor: 'y' } },
+      },
+      fold(ciDecider, [registered]),
+      { now },
+    ) as CiEvent[];
+    expect(applied[0].data).toMatchObject({
+      changes: [
+        { attribute: 'toString', from: null, to: 'x' },
+        { attribute: 'constructor', from: null, to: 'y' },
+      ],
+    });
+    const revert = planRevert(fold(ciDecider, [registered, ...applied]) as ConfigurationItem, 'r');
+    expect(revert.reverts).toContainEqual({ attribute: 'toString', from: 'x', to: null });
+    expect(revert.conflicts).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import { fail } from '../errors';
 import { assertNever } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
-import { deepEqual, JsonObject } from '../shared/json';
+import { deepEqual, JsonObject, ownValue } from '../shared/json';
 import { isBlank } from '../shared/text';
 import {
   ApplyReleaseChanges,
@@ -45,7 +45,7 @@ export const decideCi = (command: CiCommand, state: CiState, context: CiContext)
 /** from → to for every attribute whose value actually changes (`null` = absent). */
 export const diffAttributes = (current: JsonObject, next: JsonObject): AttributeChange[] =>
   Object.entries(next)
-    .map(([attribute, to]) => ({ attribute, from: current[attribute] ?? null, to }))
+    .map(([attribute, to]) => ({ attribute, from: ownValue(current, attribute), to }))
     .filter((c) => !deepEqual(c.from, c.to));
 
 const register = (command: RegisterCi, state: CiState, context: CiContext): Decision => {

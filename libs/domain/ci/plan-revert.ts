@@ -1,5 +1,5 @@
 import { AttributeChange, RevertConflict } from './events';
-import { deepEqual } from '../shared/json';
+import { deepEqual, ownValue } from '../shared/json';
 import { ConfigurationItem } from './state';
 
 export interface RevertPlan {
@@ -44,12 +44,12 @@ export const planRevert = (
   const reverts: AttributeChange[] = [];
   const conflicts: RevertConflict[] = [];
   for (const [attribute, { restoreTo, expected }] of byAttribute) {
-    const actual = state.attributes[attribute] ?? null;
+    const actual = ownValue(state.attributes, attribute);
     if (deepEqual(actual, expected)) {
       if (!deepEqual(actual, restoreTo)) reverts.push({ attribute, from: actual, to: restoreTo });
       continue;
     }
-    const provenance = state.provenance[attribute];
+    const provenance = ownValue(state.provenance, attribute) ?? undefined;
     conflicts.push({
       attribute,
       expected,

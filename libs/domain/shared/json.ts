@@ -18,3 +18,7 @@ export const deepEqual = (a: unknown, b: unknown): boolean => {
     keysA.length === Object.keys(recB).length && keysA.every((k) => k in recB && deepEqual(recA[k], recB[k]))
   );
 };
+
+/** A key's own value: names like `toString` must not resolve to Object.prototype members. */
+export const ownValue = <T>(record: Readonly<Record<string, T>>, key: string): T | null =>
+  Object.hasOwn(record, key) ? record[key] : null;

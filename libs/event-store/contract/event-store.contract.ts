@@ -32,7 +32,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         const s = stream();
         const first = await store.append(s, [event('A')], { expectedRevision: 'no_stream' });
         expect(first.nextExpectedRevision).toBe(0n);
-        const error = await store.append(s, [event('B')], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+        const error = await store
+          .append(s, [event('B')], { expectedRevision: 'no_stream' })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedVersion);
         expect(error).toMatchObject({ stream: s, expected: 'no_stream', actual: 0n });
       });
@@ -49,16 +51,18 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
       });
 
       it('refuses an exact revision on a missing stream, reporting it as missing', async () => {
-        const error = await store.append(stream(), [event('A')], { expectedRevision: 0n }).catch((e: unknown) => e);
+        const error = await store
+          .append(stream(), [event('A')], { expectedRevision: 0n })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedVersion);
         expect((error as WrongExpectedVersion).actual).toBeUndefined();
       });
 
       it('stream_exists fails on a missing stream and succeeds on an existing one', async () => {
         const s = stream();
-        await expect(store.append(s, [event('A')], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
-          WrongExpectedVersion,
-        );
+        await expect(
+          store.append(s, [event('A')], { expectedRevision: 'stream_exists' }),
+        ).rejects.toBeInstanceOf(WrongExpectedVersion);
         await store.append(s, [event('A')]);
         const result = await store.append(s, [event('B')], { expectedRevision: 'stream_exists' });
         expect(result.nextExpectedRevision).toBe(1n);
@@ -66,7 +70,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
 
       it('any appends whatever the state of the stream', async () => {
         const s = stream();
-        expect((await store.append(s, [event('A')], { expectedRevision: 'any' })).nextExpectedRevision).toBe(0n);
+        expect((await store.append(s, [event('A')], { expectedRevision: 'any' })).nextExpectedRevision).toBe(
+          0n,
+        );
         expect((await store.append(s, [event('B')])).nextExpectedRevision).toBe(1n);
       });
 
@@ -104,7 +110,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         const s = stream();
         const original = event('A', { n: 1 });
         await store.append(s, [original]);
-        await expect(store.append(s, [{ ...original, data: { n: 2 } }])).rejects.toBeInstanceOf(EventIdConflict);
+        await expect(store.append(s, [{ ...original, data: { n: 2 } }])).rejects.toBeInstanceOf(
+          EventIdConflict,
+        );
         expect(await types(store, s)).toEqual(['A']);
       });
     });
@@ -112,14 +120,21 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
     describe('reading a stream', () => {
       it('reads forwards and backwards from a revision with a max count', async () => {
         const s = stream();
-        await store.append(s, ['A', 'B', 'C', 'D', 'E'].map((t) => event(t)));
+        await store.append(
+          s,
+          ['A', 'B', 'C', 'D', 'E'].map((t) => event(t)),
+        );
         const forwards = await store.readStream(s, { fromRevision: 1n, maxCount: 3 });
         expect(forwards.map((e) => [e.type, e.revision])).toEqual([
           ['B', 1n],
           ['C', 2n],
           ['D', 3n],
         ]);
-        const backwards = await store.readStream(s, { direction: 'backwards', fromRevision: 'end', maxCount: 2 });
+        const backwards = await store.readStream(s, {
+          direction: 'backwards',
+          fromRevision: 'end',
+          maxCount: 2,
+        });
         expect(backwards.map((e) => e.type)).toEqual(['E', 'D']);
         const backFrom = await store.readStream(s, { direction: 'backwards', fromRevision: 2n });
         expect(backFrom.map((e) => e.type)).toEqual(['C', 'B', 'A']);
@@ -127,7 +142,11 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
 
       it('returns every field as appended', async () => {
         const s = stream();
-        const appended = event('Shaped', { nested: { list: [1, 'two', null, true] } }, { actor: 'ann', role: 'auditor' });
+        const appended = event(
+          'Shaped',
+          { nested: { list: [1, 'two', null, true] } },
+          { actor: 'ann', role: 'auditor' },
+        );
         const result = await store.append(s, [appended]);
         const [read] = await store.readStream(s);
         expect(read).toMatchObject({
@@ -166,7 +185,11 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         expectIncreasing(all.map((e) => e.position));
         const after = await store.readAll({ after: all[0].position, filter: { categories: [category] } });
         expect(after.map((e) => e.type)).toEqual(['B', 'C']);
-        const page = await store.readAll({ after: all[0].position, maxCount: 1, filter: { categories: [category] } });
+        const page = await store.readAll({
+          after: all[0].position,
+          maxCount: 1,
+          filter: { categories: [category] },
+        });
         expect(page.map((e) => e.type)).toEqual(['B']);
       });
 
@@ -176,7 +199,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         await store.append(`${other}-1`, [event('Planned')]);
         const byCategory = await store.readAll({ filter: { categories: [category] } });
         expect(byCategory.map((e) => e.stream.startsWith(`${category}-`))).toEqual([true, true]);
-        const byType = await store.readAll({ filter: { categories: [category, other], eventTypes: ['Planned'] } });
+        const byType = await store.readAll({
+          filter: { categories: [category, other], eventTypes: ['Planned'] },
+        });
         expect(byType.map((e) => e.stream)).toEqual([expect.stringMatching(`^${category}-`), `${other}-1`]);
         expect(byType.every((e) => e.type === 'Planned')).toBe(true);
       });
@@ -202,7 +227,10 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         const s = stream();
         const first = await store.append(s, [event('A')]);
         await store.append(s, [event('B')]);
-        const fromFirst = take(store.subscribeToAll({ after: first.position, filter: { categories: [category] } }), 1);
+        const fromFirst = take(
+          store.subscribeToAll({ after: first.position, filter: { categories: [category] } }),
+          1,
+        );
         expect((await fromFirst).map((e) => e.type)).toEqual(['B']);
         const fromEnd = store.subscribeToAll({ after: 'end', filter: { categories: [category] } });
         const live = take(fromEnd, 1);
@@ -211,7 +239,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
       });
 
       it('filters a subscription by event type', async () => {
-        const subscription = store.subscribeToAll({ filter: { categories: [category], eventTypes: ['Wanted'] } });
+        const subscription = store.subscribeToAll({
+          filter: { categories: [category], eventTypes: ['Wanted'] },
+        });
         const received = take(subscription, 2);
         for (let i = 0; i < 50; i++) await store.append(stream(), [event(i % 10 === 0 ? 'Wanted' : 'Noise')]);
         expect((await received).map((e) => e.type)).toEqual(['Wanted', 'Wanted']);
@@ -274,19 +304,25 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
           return seen;
         })();
         for (let i = 0; i < count; i += 100) {
-          await store.append(s, Array.from({ length: 100 }, () => event('Bulk')));
+          await store.append(
+            s,
+            Array.from({ length: 100 }, () => event('Bulk')),
+          );
         }
         const seen = await consumer;
         expect(seen).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
       });
 
       it('advances its checkpoint past filtered-out events, so a quiet consumer knows it is caught up', async () => {
-        const subscription = store.subscribeToAll({ filter: { categories: [category], eventTypes: ['Never'] } });
+        const subscription = store.subscribeToAll({
+          filter: { categories: [category], eventTypes: ['Never'] },
+        });
         const iteration = take(subscription, 1);
         let last = -1n;
         for (let i = 0; i < 5; i++) last = (await store.append(stream(), [event('Other')])).position;
         const deadline = Date.now() + 10_000;
-        while (subscription.checkpoint() < last && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        while (subscription.checkpoint() < last && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
         expect(subscription.checkpoint() >= last).toBe(true);
         await subscription.close();
         await iteration;
@@ -307,7 +343,12 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
     describe('payloads', () => {
       it('round-trips unicode in data, metadata, types and stream ids', async () => {
         const s = stream('ünïcødé-😀-中文');
-        const data = { text: 'Zürich — 東京 — مرحبا — 🚀', quote: '"\'\\', newline: 'a\nb\tc', zeroWidth: '\u200b' };
+        const data = {
+          text: 'Zürich — 東京 — مرحبا — 🚀',
+          quote: '"\'\\',
+          newline: 'a\nb\tc',
+          zeroWidth: '\u200b',
+        };
         await store.append(s, [{ ...event('Ünicode'), data, metadata: { actor: 'Zoë 🧑‍💻' } }]);
         const [read] = await store.readStream(s);
         expect(read.data).toEqual(data);
@@ -333,7 +374,9 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         }
         const events = await store.readStream(s);
         expect(events).toHaveLength(10_000);
-        expect(events.every((e, i) => (e.data as { n: number }).n === i && e.revision === BigInt(i))).toBe(true);
+        expect(events.every((e, i) => (e.data as { n: number }).n === i && e.revision === BigInt(i))).toBe(
+          true,
+        );
         const last = await store.readStream(s, { direction: 'backwards', maxCount: 1 });
         expect(last[0].revision).toBe(9999n);
       });
@@ -345,16 +388,23 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         expect(await store.getStreamMetadata(s)).toEqual({ metadata: {}, metaRevision: -1n });
         await store.setStreamMetadata(s, { owner: 'release-team' });
         await store.setStreamMetadata(s, { owner: 'platform' }, { expectedMetaRevision: 0n });
-        expect(await store.getStreamMetadata(s)).toEqual({ metadata: { owner: 'platform' }, metaRevision: 1n });
-        await expect(store.setStreamMetadata(s, { owner: 'x' }, { expectedMetaRevision: 0n })).rejects.toBeInstanceOf(
-          WrongExpectedVersion,
-        );
+        expect(await store.getStreamMetadata(s)).toEqual({
+          metadata: { owner: 'platform' },
+          metaRevision: 1n,
+        });
+        await expect(
+          store.setStreamMetadata(s, { owner: 'x' }, { expectedMetaRevision: 0n }),
+        ).rejects.toBeInstanceOf(WrongExpectedVersion);
       });
     });
   });
 }
 
-export function event(type: string, data: Record<string, unknown> = {}, metadata: Record<string, string> = {}): EventToAppend {
+export function event(
+  type: string,
+  data: Record<string, unknown> = {},
+  metadata: Record<string, string> = {},
+): EventToAppend {
   return { id: randomUUID(), type, data: data as EventToAppend['data'], metadata };
 }
 

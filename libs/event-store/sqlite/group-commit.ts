@@ -71,11 +71,15 @@ export class GroupCommitter<Request = unknown, Result = unknown> {
         // IMMEDIATE takes the write lock up front, so another process cannot make us fail mid-batch.
         outcomes = this.runBatch.immediate(batch);
       } catch (error) {
-        const failure = new EventStoreUnavailable(`Could not commit appends: ${(error as Error).message}`, { cause: error });
+        const failure = new EventStoreUnavailable(`Could not commit appends: ${(error as Error).message}`, {
+          cause: error,
+        });
         batch.forEach((pending) => pending.reject(failure));
         continue;
       }
-      outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
+      outcomes.forEach((outcome, i) =>
+        outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error),
+      );
       this.afterCommit();
     }
   }
@@ -86,8 +90,16 @@ export class GroupCommitter<Request = unknown, Result = unknown> {
     try {
       result = this.runOne.immediate(pending.request);
     } catch (error) {
-      const sqliteFailure = typeof (error as { code?: unknown }).code === 'string' && String((error as { code: string }).code).startsWith('SQLITE_');
-      pending.reject(sqliteFailure ? new EventStoreUnavailable(`Could not commit append: ${(error as Error).message}`, { cause: error }) : error);
+      const sqliteFailure =
+        typeof (error as { code?: unknown }).code === 'string' &&
+        String((error as { code: string }).code).startsWith('SQLITE_');
+      pending.reject(
+        sqliteFailure
+          ? new EventStoreUnavailable(`Could not commit append: ${(error as Error).message}`, {
+              cause: error,
+            })
+          : error,
+      );
       return;
     }
     pending.resolve(result);

@@ -24,9 +24,12 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (error) {
-      throw new EventStoreUnavailable(`Cannot create the directory for ${file}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new EventStoreUnavailable(
+        `Cannot create the directory for ${file}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   let db: Database.Database;

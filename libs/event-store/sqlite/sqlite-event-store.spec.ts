@@ -31,7 +31,9 @@ describe('SqliteEventStore specifics', () => {
         (error: unknown) => (error instanceof WrongExpectedVersion ? 'conflict' : 'other'),
       ),
     );
-    const fresh = Array.from({ length: 20 }, (_, i) => store.append(`release-n${i}`, [event('C')], { expectedRevision: 'no_stream' }));
+    const fresh = Array.from({ length: 20 }, (_, i) =>
+      store.append(`release-n${i}`, [event('C')], { expectedRevision: 'no_stream' }),
+    );
     const outcomes = await Promise.all(racing);
     await Promise.all(fresh);
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
@@ -44,7 +46,9 @@ describe('SqliteEventStore specifics', () => {
   it('keeps every acknowledged append after the file is reopened', async () => {
     const file = tempFile();
     const first = new SqliteEventStore({ file });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => first.append(`rfc-${i}`, [event('RfcRaised', { i })])));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => first.append(`rfc-${i}`, [event('RfcRaised', { i })])),
+    );
     await first.close();
     const reopened = new SqliteEventStore({ file });
     expect(await reopened.readAll({ maxCount: 100 })).toHaveLength(50);
@@ -94,7 +98,9 @@ describe('SqliteEventStore specifics', () => {
   it('refuses to start in a directory it cannot create', () => {
     const blocker = tempFile();
     fs.writeFileSync(blocker, 'a file where a directory should be');
-    expect(() => new SqliteEventStore({ file: path.join(blocker, 'sub', 'events.db') })).toThrow(EventStoreUnavailable);
+    expect(() => new SqliteEventStore({ file: path.join(blocker, 'sub', 'events.db') })).toThrow(
+      EventStoreUnavailable,
+    );
   });
 
   it('refuses a database written by a newer schema version', () => {
@@ -116,7 +122,10 @@ describe('SqliteEventStore specifics', () => {
 
   it('holds at most one page in memory for a subscription that is not consuming', async () => {
     const store = new SqliteEventStore({ file: tempFile(), pageSize: 64 });
-    await store.append('release-big', Array.from({ length: 5000 }, () => event('E')));
+    await store.append(
+      'release-big',
+      Array.from({ length: 5000 }, () => event('E')),
+    );
     const subscription = store.subscribeToStream('release-big');
     const iterator = subscription[Symbol.asyncIterator]();
     await iterator.next();

@@ -17,7 +17,13 @@ import {
   SubscribeToStreamOptions,
   Subscription,
 } from '../event-store.port';
-import { EventIdConflict, EventStoreUnavailable, InvalidAppend, StreamNotFound, WrongExpectedVersion } from '../errors';
+import {
+  EventIdConflict,
+  EventStoreUnavailable,
+  InvalidAppend,
+  StreamNotFound,
+  WrongExpectedVersion,
+} from '../errors';
 import { GroupCommitter } from './group-commit';
 import { openDatabase, SynchronousMode } from './open-database';
 import { PullSubscription } from './pull-subscription';
@@ -34,8 +40,16 @@ export interface SqliteEventStoreOptions {
 }
 
 /** Rows are read as arrays (better-sqlite3 raw mode) in COLUMNS order: cheaper than objects. */
-type EventRow = [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string, createdAt: bigint];
-
+type EventRow = [
+  position: bigint,
+  stream: string,
+  revision: bigint,
+  id: string,
+  type: string,
+  data: string,
+  metadata: string,
+  createdAt: bigint,
+];
 
 interface AppendRequest {
   readonly stream: string;
@@ -77,10 +91,18 @@ export class SqliteEventStore implements EventStore {
     this.statements = prepare(this.db);
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.pageSize = options.pageSize ?? 512;
-    this.committer = new GroupCommitter(this.db, (request) => this.appendInTransaction(request), () => this.wakeWaiters());
+    this.committer = new GroupCommitter(
+      this.db,
+      (request) => this.appendInTransaction(request),
+      () => this.wakeWaiters(),
+    );
   }
 
-  append(stream: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+  append(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new EventStoreUnavailable('The event store is closed'));
     const invalid = validateAppend(stream, events);
     if (invalid) return Promise.reject(invalid);
@@ -118,7 +140,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    const start = options.after === undefined || options.after === 'start' ? -1n : options.after === 'end' ? this.headPositionSync() : options.after;
+    const start =
+      options.after === undefined || options.after === 'start'
+        ? -1n
+        : options.after === 'end'
+          ? this.headPositionSync()
+          : options.after;
     const filter = options.filter;
     return new PullSubscription<bigint>(start, {
       fetch: (after) => {
@@ -138,14 +165,23 @@ export class SqliteEventStore implements EventStore {
         : options.after === 'end'
           ? (this.currentRevision(stream) ?? -1n)
           : options.after;
-    return new PullSubscription<bigint>(start, {
-      fetch: (after) => {
-        const rows = this.statements.readForwards.all(stream, after + 1n, BigInt(this.pageSize)) as EventRow[];
-        const events = rows.map(toRecordedEvent);
-        return { events, cursor: events.length ? events[events.length - 1].revision : after };
+    return new PullSubscription<bigint>(
+      start,
+      {
+        fetch: (after) => {
+          const rows = this.statements.readForwards.all(
+            stream,
+            after + 1n,
+            BigInt(this.pageSize),
+          ) as EventRow[];
+          const events = rows.map(toRecordedEvent);
+          return { events, cursor: events.length ? events[events.length - 1].revision : after };
+        },
+        waitForMore: (after, abort) =>
+          this.waitForAppend(abort, () => (this.currentRevision(stream) ?? -1n) > after),
       },
-      waitForMore: (after, abort) => this.waitForAppend(abort, () => (this.currentRevision(stream) ?? -1n) > after),
-    }, 'revision');
+      'revision',
+    );
   }
 
   async streamRevision(stream: string): Promise<bigint | undefined> {
@@ -153,19 +189,28 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getStreamMetadata(stream: string): Promise<StreamMetadata> {
-    const row = this.statements.getMetadata.get(stream) as { metadata: string; meta_revision: bigint } | undefined;
+    const row = this.statements.getMetadata.get(stream) as
+      { metadata: string; meta_revision: bigint } | undefined;
     return row
       ? { metadata: JSON.parse(row.metadata) as JsonObject, metaRevision: row.meta_revision }
       : { metadata: {}, metaRevision: -1n };
   }
 
-  async setStreamMetadata(stream: string, metadata: JsonObject, options: { expectedMetaRevision?: bigint } = {}): Promise<void> {
+  async setStreamMetadata(
+    stream: string,
+    metadata: JsonObject,
+    options: { expectedMetaRevision?: bigint } = {},
+  ): Promise<void> {
     this.db
       .transaction(() => {
         const row = this.statements.getMetadata.get(stream) as { meta_revision: bigint } | undefined;
         const current = row?.meta_revision ?? -1n;
         if (options.expectedMetaRevision !== undefined && options.expectedMetaRevision !== current) {
-          throw new WrongExpectedVersion(`$$${stream}`, options.expectedMetaRevision, current < 0n ? undefined : current);
+          throw new WrongExpectedVersion(
+            `$$${stream}`,
+            options.expectedMetaRevision,
+            current < 0n ? undefined : current,
+          );
         }
         this.statements.putMetadata.run(stream, JSON.stringify(metadata), current + 1n);
       })
@@ -198,7 +243,8 @@ export class SqliteEventStore implements EventStore {
       if (replay) return replay;
     }
     checkExpected(stream, expected, current);
-    if (events.length === 0) return { nextExpectedRevision: current ?? -1n, position: this.headPositionSync() };
+    if (events.length === 0)
+      return { nextExpectedRevision: current ?? -1n, position: this.headPositionSync() };
     const now = Date.now();
     const category = categoryOf(stream);
     let revision = current ?? -1n;
@@ -208,7 +254,16 @@ export class SqliteEventStore implements EventStore {
       const values: unknown[] = [];
       for (const event of chunk) {
         revision += 1n;
-        values.push(stream, revision, category, event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata ?? {}), now);
+        values.push(
+          stream,
+          revision,
+          category,
+          event.id,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata ?? {}),
+          now,
+        );
       }
       position = BigInt(this.insertStatement(chunk.length).run(values).lastInsertRowid);
     }
@@ -232,10 +287,14 @@ export class SqliteEventStore implements EventStore {
     let firstRevision: bigint | undefined;
     if (typeof expected === 'bigint' || expected === 'no_stream') {
       const at = expected === 'no_stream' ? 0n : expected + 1n;
-      const found = at <= current ? (this.statements.readForwards.get(stream, at, 1n) as EventRow | undefined) : undefined;
+      const found =
+        at <= current
+          ? (this.statements.readForwards.get(stream, at, 1n) as EventRow | undefined)
+          : undefined;
       if (found && toRecordedEvent(found).id === events[0].id) firstRevision = at;
     } else {
-      const found = this.statements.findRecentId.get(stream, current - IDEMPOTENCY_WINDOW, events[0].id) as EventRow | undefined;
+      const found = this.statements.findRecentId.get(stream, current - IDEMPOTENCY_WINDOW, events[0].id) as
+        EventRow | undefined;
       firstRevision = found && toRecordedEvent(found).revision;
     }
     if (firstRevision === undefined) return undefined;
@@ -247,7 +306,10 @@ export class SqliteEventStore implements EventStore {
         throw new EventIdConflict(event.id, 'the batch only partly matches events already appended');
       }
       if (row.type !== event.type || !isDeepStrictEqual(row.data, normalizeJson(event.data))) {
-        throw new EventIdConflict(event.id, 'an event with this id but different type or data was already appended');
+        throw new EventIdConflict(
+          event.id,
+          'an event with this id but different type or data was already appended',
+        );
       }
     });
     const last = stored[stored.length - 1];
@@ -277,7 +339,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Reads matching events in (after, upTo], at most `maxCount`, and says how far it looked. */
-  private scanAll(after: bigint, upTo: bigint, filter: AllFilter | undefined, maxCount: number): { events: RecordedEvent[]; scannedTo: bigint } {
+  private scanAll(
+    after: bigint,
+    upTo: bigint,
+    filter: AllFilter | undefined,
+    maxCount: number,
+  ): { events: RecordedEvent[]; scannedTo: bigint } {
     const categories = filter?.categories ?? [];
     const types = filter?.eventTypes ?? [];
     const filtered = categories.length > 0 || types.length > 0;
@@ -339,10 +406,16 @@ function prepare(db: Database.Database) {
     lastRevision: statement('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
     head: statement('SELECT MAX(position) AS position FROM events'),
     findRecentId: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision > ? AND id = ?`),
-    readForwards: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
-    readBackwards: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
+    readForwards: rows(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    ),
+    readBackwards: rows(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    ),
     getMetadata: statement('SELECT metadata, meta_revision FROM stream_metadata WHERE stream = ?'),
-    putMetadata: statement('INSERT OR REPLACE INTO stream_metadata (stream, metadata, meta_revision) VALUES (?, ?, ?)'),
+    putMetadata: statement(
+      'INSERT OR REPLACE INTO stream_metadata (stream, metadata, meta_revision) VALUES (?, ?, ?)',
+    ),
   };
 }
 
@@ -359,7 +432,8 @@ function validateAppend(stream: string, events: readonly EventToAppend[]): Inval
   if (!stream || stream.startsWith('$')) return new InvalidAppend(`Invalid stream name "${stream}"`);
   const ids = new Set<string>();
   for (const event of events) {
-    if (!event.id || !event.type) return new InvalidAppend(`Every event needs an id and a type (stream ${stream})`);
+    if (!event.id || !event.type)
+      return new InvalidAppend(`Every event needs an id and a type (stream ${stream})`);
     if (ids.has(event.id)) return new InvalidAppend(`Event id ${event.id} appears twice in one append`);
     ids.add(event.id);
   }
@@ -371,7 +445,16 @@ const normalizeJson = (value: JsonValue): unknown => JSON.parse(JSON.stringify(v
 
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 
-function toRecordedEvent([position, stream, revision, id, type, data, metadata, createdAt]: EventRow): RecordedEvent {
+function toRecordedEvent([
+  position,
+  stream,
+  revision,
+  id,
+  type,
+  data,
+  metadata,
+  createdAt,
+]: EventRow): RecordedEvent {
   return {
     id,
     type,

@@ -1,0 +1,115 @@
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { RequirePermission } from '../http/auth.guard';
+import { CommandGateway } from '../http/command-gateway';
+import { IdParam } from '../http/id-param.pipe';
+import { AttributeIncidentDto, AttributionDto, LogServiceDeskCallDto, RecordDowntimeDto } from './signal.dto';
+
+/** Plain data for the event (not the DTO instance). */
+const attribution = (value: AttributionDto | undefined) =>
+  value ? { releaseId: value.releaseId, deploymentId: value.deploymentId } : undefined;
+
+/**
+ * Operational signals about a service (`service-<serviceId>`, the service's name): service desk calls,
+ * downtime and incidents, optionally attributed to a deployment. A signal's id may come from the tool
+ * that raised it (the domain refuses recording it twice); without one, a new id is chosen (stable per
+ * Idempotency-Key). Signals answer 201 with the service as Location and the signal id in the body.
+ */
+@ApiTags('services')
+@ApiBearerAuth()
+@Controller('v1/services')
+export class ServicesController {
+  constructor(private readonly gateway: CommandGateway) {}
+
+  @Post(':serviceId/desk-calls')
+  @RequirePermission('signal.record')
+  @ApiOperation({ summary: 'Log a service desk call about the service' })
+  async logCall(
+    @Param('serviceId', IdParam) serviceId: string,
+    @Body() body: LogServiceDeskCallDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const callId = body.callId ?? this.gateway.newId(req);
+    const data = {
+      serviceId,
+      callId,
+      calledAt: body.calledAt,
+      summary: body.summary,
+      attribution: attribution(body.attribution),
+    };
+    const result = await this.gateway.send(
+      req,
+      res,
+      'service',
+      { type: 'LogServiceDeskCall', data },
+      { created: `/v1/services/${serviceId}` },
+    );
+    return { ...result, callId };
+  }
+
+  @Post(':serviceId/downtime')
+  @RequirePermission('signal.record')
+  @ApiOperation({ summary: 'Record a period of downtime of the service' })
+  async recordDowntime(
+    @Param('serviceId', IdParam) serviceId: string,
+    @Body() body: RecordDowntimeDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const downtimeId = body.downtimeId ?? this.gateway.newId(req);
+    const data = {
+      serviceId,
+      downtimeId,
+      start: body.start,
+      end: body.end,
+      description: body.description,
+      attribution: attribution(body.attribution),
+    };
+    const result = await this.gateway.send(
+      req,
+      res,
+      'service',
+      { type: 'RecordDowntime', data },
+      { created: `/v1/services/${serviceId}` },
+    );
+    return { ...result, downtimeId };
+  }
+
+  @Post(':serviceId/incident-attributions')
+  @RequirePermission('signal.record')
+  @ApiOperation({
+    summary: 'Attribute an incident on the service to a deployment (counts as a change failure)',
+  })
+  async attributeIncident(
+    @Param('serviceId', IdParam) serviceId: string,
+    @Body() body: AttributeIncidentDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const incidentId = body.incidentId ?? this.gateway.newId(req);
+    const data = {
+      serviceId,
+      incidentId,
+      occurredAt: body.occurredAt,
+      summary: body.summary,
+      attribution: attribution(body.attribution),
+    };
+    const result = await this.gateway.send(
+      req,
+      res,
+      'service',
+      { type: 'AttributeIncidentToDeployment', data },
+      { created: `/v1/services/${serviceId}` },
+    );
+    return { ...result, incidentId };
+  }
+
+  @Get(':serviceId')
+  @RequirePermission('read.resources')
+  @ApiOperation({ summary: 'The ids of the signals recorded for the service (404 until its first signal)' })
+  get(@Param('serviceId', IdParam) serviceId: string, @Res({ passthrough: true }) res: Response) {
+    return this.gateway.read(res, 'service', serviceId, 'Service');
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
+
+/**
+ * The projector worker for the scale-out setup: runs the process managers (and, later, projections)
+ * against the configured stores, while API instances run with RUN_PROJECTOR_IN_API=false.
+ */
+async function main(): Promise<void> {
+  process.env.RDM_ROLE = 'projector';
+  const config = loadConfig();
+  @Module({ imports: [StoresModule.forRoot(config), ApplicationModule] })
+  class ProjectorModule {}
+  const app = await NestFactory.createApplicationContext(ProjectorModule, {
+    logger: ['error', 'warn', 'log'],
+  });
+  app.enableShutdownHooks();
+  console.log(`Projector running on events=${config.EVENT_STORE}; stop with Ctrl-C (checkpoints are kept).`);
+}
+
+main().catch((error: Error) => {
+  console.error(`Projector failed to start: ${error.message}`);
+  process.exit(1);
+});

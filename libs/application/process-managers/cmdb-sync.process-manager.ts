@@ -1,0 +1,178 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DeployedToEnvironment, isDomainError, ReleaseRolledBack } from '@rdm/domain';
+import type { EventStore, RecordedEvent, Subscription } from '@rdm/event-store';
+import { Aggregates } from '../commands/aggregates';
+import { systemEnvelope } from '../commands/command-envelope';
+import { CommandExecutor } from '../commands/command-executor';
+import { InjectEventStore } from '../stores/event-store.provider';
+import { CheckpointStore } from './checkpoint-store';
+
+const NAME = 'cmdbSync';
+const ACTOR = 'system:cmdb-sync';
+
+export interface SkippedCommand {
+  readonly causeEventId: string;
+  readonly ciId: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Keeps the CMDB in step with deployments: `DeployedToEnvironment` applies the release manifest's CI
+ * changes for that environment; `ReleaseRolledBack` reverts them.
+ *
+ * Exactly-once in effect: every CI command carries the causing event's id as its idempotency key, so a
+ * crash after some CI updates but before the checkpoint replays them as no-ops; the checkpoint is saved
+ * only after all of an event's commands are done, so nothing is lost either.
+ */
+@Injectable()
+export class CmdbSyncProcessManager {
+  private readonly logger = new Logger('CmdbSync');
+  private readonly checkpoints: CheckpointStore;
+  private subscription?: Subscription;
+  private running?: Promise<void>;
+  private processed = -1n;
+  private readonly waiters = new Set<() => void>();
+  /** Refusals the CMDB gave (unknown CI, conflicting later change…): visible in /health, never silent. */
+  readonly skipped: SkippedCommand[] = [];
+  private commandsIssued = 0;
+
+  constructor(
+    @InjectEventStore() private readonly store: EventStore,
+    private readonly executor: CommandExecutor,
+    private readonly aggregates: Aggregates,
+  ) {
+    this.checkpoints = new CheckpointStore(store);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const checkpoint = await this.checkpoints.load(NAME);
+    this.processed = checkpoint ?? -1n;
+    this.subscription = this.store.subscribeToAll({
+      after: checkpoint ?? 'start',
+      filter: { categories: ['release'], eventTypes: ['DeployedToEnvironment', 'ReleaseRolledBack'] },
+    });
+    this.running = this.consume(this.subscription);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** How far the manager has examined the log (handled or filtered out). */
+  position(): bigint {
+    const examined = this.subscription?.checkpoint() ?? -1n;
+    return examined > this.processed ? examined : this.processed;
+  }
+
+  /** Resolves once every event up to `position` has been handled (for tests and read-your-writes). */
+  async waitFor(position: bigint, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.position() < position) {
+      if (Date.now() > deadline)
+        throw new Error(`cmdb-sync did not reach position ${position} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 25);
+        const waiters = this.waiters;
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  private async consume(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        await this.handleWithRetry(event);
+        await this.checkpoints.save(NAME, event.position);
+        this.processed = event.position;
+        for (const wake of [...this.waiters]) wake();
+      }
+    } catch (error) {
+      this.logger.error(`Stopped: ${(error as Error).message}`);
+    }
+  }
+
+  /** Infrastructure failures are retried with backoff (never skipped); domain refusals are recorded. */
+  private async handleWithRetry(event: RecordedEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.handle(event);
+      } catch (error) {
+        if (attempt >= 8 || !this.running) throw error;
+        this.logger.warn(
+          `Retrying ${event.type} ${event.id} (attempt ${attempt}): ${(error as Error).message}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async handle(event: RecordedEvent): Promise<void> {
+    const envelope = systemEnvelope(ACTOR, {
+      id: event.id,
+      correlationId: String(event.metadata.correlationId ?? event.id),
+    });
+    const ci = this.aggregates.spec('ci');
+    if (event.type === 'DeployedToEnvironment') {
+      const data = event.data as unknown as DeployedToEnvironment['data'];
+      for (const change of data.ciChanges) {
+        await this.issue(event, change.ciId, () =>
+          this.executor.execute(
+            ci,
+            {
+              type: 'ApplyReleaseChanges',
+              data: {
+                ciId: change.ciId,
+                releaseId: data.releaseId,
+                deploymentId: data.deploymentId,
+                environment: data.environment,
+                attributes: change.attributes,
+              },
+            },
+            envelope,
+          ),
+        );
+      }
+    } else if (event.type === 'ReleaseRolledBack') {
+      const data = event.data as unknown as ReleaseRolledBack['data'];
+      for (const ciId of data.ciIds) {
+        await this.issue(event, ciId, () =>
+          this.executor.execute(
+            ci,
+            { type: 'RevertReleaseChanges', data: { ciId, releaseId: data.releaseId, reason: data.reason } },
+            envelope,
+          ),
+        );
+      }
+    }
+  }
+
+  private async issue(cause: RecordedEvent, ciId: string, run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      this.skipped.push({ causeEventId: cause.id, ciId, code: error.code, message: error.message });
+      this.logger.warn(`${cause.type} ${cause.id}: CI ${ciId} refused (${error.code}): ${error.message}`);
+    }
+    this.commandsIssued++;
+    failpoint('cmdb-sync:after-command', this.commandsIssued);
+  }
+}
+
+/**
+ * Fault injection for the crash tests: RDM_FAILPOINT=cmdb-sync:after-command:N kills the process with
+ * SIGKILL right after the Nth CI command, before the checkpoint — the worst moment to die.
+ */
+function failpoint(name: string, count: number): void {
+  const spec = process.env.RDM_FAILPOINT;
+  if (spec && spec === `${name}:${count}`) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,3 @@
+export * from './checkpoint-store';
+export * from './cmdb-sync.process-manager';
+export * from './process-managers.runner';

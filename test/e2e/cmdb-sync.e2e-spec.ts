@@ -1,0 +1,86 @@
+import type { RecordedEvent } from '@rdm/event-store';
+import { CmdbSyncProcessManager } from '@rdm/application/process-managers';
+import { ApiHarness, startApi } from '../support/api-harness';
+import { Scenario } from '../support/scenario';
+
+describe('CMDB sync process manager (real app, SQLite)', () => {
+  let api: ApiHarness;
+  let scenario: Scenario;
+  beforeAll(async () => {
+    api = await startApi();
+    scenario = new Scenario(api.app);
+  });
+  afterAll(() => api.close());
+
+  const settle = async () => api.app.get(CmdbSyncProcessManager).waitFor(await api.store.headPosition());
+  const ciState = async (ciId: string) =>
+    (await api.http.get(`/v1/cis/${ciId}`).set(api.auth('auditor')).expect(200)).body;
+  const ciEvents = async (ciId: string): Promise<RecordedEvent[]> => api.store.readStream(`ci-${ciId}`);
+
+  it('applies the manifest when a deployment completes and reverts it on rollback, caused by the release events', async () => {
+    const modelId = await scenario.model();
+    const rfcId = await scenario.standardRfc(['payments']);
+    await scenario.ci('pay-dev', 'development', { version: '2.3.0', replicas: 2 });
+    await scenario.ci('pay-test', 'test', { version: '2.3.0' });
+    const releaseId = await scenario.release({
+      modelId,
+      rfcIds: [rfcId],
+      manifest: [
+        { ciId: 'pay-dev', environment: 'development', attributes: { version: '2.4.0', replicas: 3 } },
+        { ciId: 'pay-test', environment: 'test', attributes: { version: '2.4.0' } },
+      ],
+    });
+
+    await scenario.deploy(releaseId, 'development');
+    await settle();
+    expect((await ciState('pay-dev')).attributes).toEqual({ version: '2.4.0', replicas: 3 });
+    expect((await ciState('pay-test')).attributes).toEqual({ version: '2.3.0' }); // not deployed to test yet
+
+    const [changed] = (await ciEvents('pay-dev')).filter((e) => e.type === 'CiAttributesChanged');
+    expect(changed.data).toMatchObject({
+      releaseId,
+      changes: expect.arrayContaining([{ attribute: 'version', from: '2.3.0', to: '2.4.0' }]),
+    });
+    const deployed = (await api.store.readStream(`release-${releaseId}`)).find(
+      (e) => e.type === 'DeployedToEnvironment',
+    )!;
+    expect(changed.metadata).toMatchObject({
+      actor: 'system:cmdb-sync',
+      causationId: deployed.id,
+      correlationId: deployed.metadata.correlationId,
+    });
+
+    await scenario.run('release', 'RollBackRelease', {
+      releaseId,
+      environment: 'development',
+      reason: 'smoke tests failed',
+    });
+    await settle();
+    expect((await ciState('pay-dev')).attributes).toEqual({ version: '2.3.0', replicas: 2 });
+    expect((await ciEvents('pay-dev')).map((e) => e.type)).toEqual([
+      'CiRegistered',
+      'CiAttributesChanged',
+      'CiAttributesReverted',
+    ]);
+  });
+
+  it('records a CMDB refusal (unknown CI) instead of blocking later events', async () => {
+    const modelId = await scenario.model();
+    const rfcId = await scenario.standardRfc(['payments']);
+    await scenario.ci('known-dev', 'development', { version: '1' });
+    const releaseId = await scenario.release({
+      modelId,
+      rfcIds: [rfcId],
+      manifest: [
+        { ciId: 'missing-dev', environment: 'development', attributes: { version: '2' } },
+        { ciId: 'known-dev', environment: 'development', attributes: { version: '2' } },
+      ],
+    });
+    await scenario.deploy(releaseId, 'development');
+    await settle();
+    expect((await ciState('known-dev')).attributes).toEqual({ version: '2' });
+    expect(api.app.get(CmdbSyncProcessManager).skipped).toContainEqual(
+      expect.objectContaining({ ciId: 'missing-dev', code: 'ci.not-found' }),
+    );
+  });
+});
