@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import { allows, ApiKeysService, Permission, PERMISSIONS, Principal } from '@rdm/application/auth';
 import { Problem } from '@rdm/application/problem';
@@ -6,8 +7,17 @@ import { Problem } from '@rdm/application/problem';
 const PERMISSION_KEY = 'rdm:permission';
 const PUBLIC_KEY = 'rdm:public';
 
-/** The permission a route needs (see PERMISSIONS for the roles that hold it). */
-export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
+/**
+ * The permission a route needs (see PERMISSIONS for the roles that hold it). Also published in the
+ * OpenAPI document as `x-required-permission` / `x-roles`, so clients can see who may call what.
+ */
+export const RequirePermission = (permission: Permission) =>
+  applyDecorators(
+    SetMetadata(PERMISSION_KEY, permission),
+    ApiBearerAuth(),
+    ApiExtension('x-required-permission', permission),
+    ApiExtension('x-roles', [...PERMISSIONS[permission]]),
+  );
 /** No authentication (health only). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
