@@ -20,8 +20,16 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
   it('applies the manifest when a deployment completes and reverts it on rollback, caused by the release events', async () => {
     const modelId = await scenario.model();
     const rfcId = await scenario.standardRfc(['payments']);
-    await scenario.ci('pay-dev', 'development', { version: '2.3.0', replicas: 2 });
-    await scenario.ci('pay-test', 'test', { version: '2.3.0' });
+    for (const [ciId, environment, attributes] of [
+      ['pay-dev', 'development', { version: '2.3.0', replicas: 2 }],
+      ['pay-test', 'test', { version: '2.3.0' }],
+    ] as const) {
+      await api.http
+        .post('/v1/cis')
+        .set(api.auth('release-manager'))
+        .send({ ciId, name: ciId, ciType: 'application', environment, services: ['payments'], attributes })
+        .expect(201);
+    }
     const releaseId = await scenario.release({
       modelId,
       rfcIds: [rfcId],
