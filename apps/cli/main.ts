@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { loadConfig } from '@rdm/application';
 import { ApiKeysService, ROLES } from '@rdm/application/auth';
 import { createEventStore } from '@rdm/application/stores';
-import type { EventStore } from '@rdm/event-store';
+import { formatHistory, historyLines, verifyStore } from '@rdm/application/audit';
+import { EventStore, StreamNotFound } from '@rdm/event-store';
+import { SingleBar, Presets } from 'cli-progress';
 
 /** Operator & auditor CLI. Talks to the configured stores directly (same env vars as the API). */
 const program = new Command('rdm').description('Release & Deployment Management operator CLI');
@@ -70,6 +72,44 @@ keys
       service.revoke(keyId, `cli:${process.env.USER ?? 'operator'}`, options.reason),
     );
     console.log(`Key ${keyId} revoked.`);
+  });
+
+program
+  .command('history <stream>')
+  .description('A readable timeline of one stream (who, role, when, what, why), e.g. release-<id>')
+  .option('--json', 'print JSON lines instead of text')
+  .action(async (stream: string, options: { json?: boolean }) => {
+    await withStore(async (store) => {
+      try {
+        const lines = historyLines(await store.readStream(stream));
+        console.log(options.json ? lines.map((line) => JSON.stringify(line)).join('\n') : formatHistory(lines));
+      } catch (error) {
+        if (error instanceof StreamNotFound) throw new Error(`No stream ${stream}. Streams are named category-id, e.g. release-<id>.`);
+        throw error;
+      }
+    });
+  });
+
+program
+  .command('verify')
+  .description('Re-compute every hash chain (and, on SQLite, check for removed events); exits 1 on any break')
+  .action(async () => {
+    const report = await withStore(async (store) => {
+      const bar = new SingleBar({ format: 'verify [{bar}] {value}/{total} events', stream: process.stderr }, Presets.shades_classic);
+      bar.start(Number(await store.headPosition()) || 1, 0);
+      const result = await verifyStore(store, (checked) => bar.update(checked));
+      bar.stop();
+      return result;
+    });
+    console.log(`${report.eventsChecked} events in ${report.streamsChecked} streams checked.`);
+    for (const link of report.brokenLinks) {
+      console.log(`BROKEN ${link.stream} at revision ${link.revision} (position ${link.position}): ${link.reason}`);
+    }
+    for (const gap of report.missingPositions) {
+      console.log(`MISSING positions ${gap.from}${gap.to > gap.from ? `–${gap.to}` : ''}: events were removed from the store`);
+    }
+    console.log(report.ok ? 'OK: every chain verifies.' : 'FAILED: the log was altered.');
+    process.exitCode = report.ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((error: Error) => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { randomUUID } from 'node:crypto';
 import { streamName } from '@rdm/domain';
 import type { EventStore } from '@rdm/event-store';
+import { chainEvents } from '../audit/hash-chain';
 import { InjectEventStore } from '../stores/event-store.provider';
 import { LiveCategoryView } from '../views/live-category-view';
 import { Problem } from '../problem';
@@ -89,30 +90,14 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       ? { keyId: preset.keyId, token: presetToken!, secretHash: hashSecret(preset.secret) }
       : generateApiKey();
     const issuedAt = new Date().toISOString();
-    await this.store.append(
-      streamName('apiKey', generated.keyId),
-      [
-        {
-          id: randomUUID(),
-          type: 'ApiKeyIssued',
-          data: {
-            keyId: generated.keyId,
-            name,
-            roles: [...roles],
-            secretHash: generated.secretHash,
-            issuedAt,
-          },
-          metadata: {
-            actor: issuedBy,
-            role: 'admin',
-            correlationId: randomUUID(),
-            occurredAt: issuedAt,
-            schemaVersion: 1,
-          },
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
+    const stream = streamName('apiKey', generated.keyId);
+    const issued = {
+      id: randomUUID(),
+      type: 'ApiKeyIssued',
+      data: { keyId: generated.keyId, name, roles: [...roles], secretHash: generated.secretHash, issuedAt },
+      metadata: { actor: issuedBy, role: 'admin', correlationId: randomUUID(), occurredAt: issuedAt, schemaVersion: 1 },
+    };
+    await this.store.append(stream, chainEvents(stream, undefined, [issued]), { expectedRevision: 'no_stream' });
     return { keyId: generated.keyId, name, roles, token: generated.token };
   }
 
@@ -139,20 +124,16 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       );
     }
     const occurredAt = new Date().toISOString();
-    await this.store.append(streamName('apiKey', keyId), [
-      {
-        id: randomUUID(),
-        type: 'ApiKeyRevoked',
-        data: { keyId, reason, revokedAt: occurredAt },
-        metadata: {
-          actor: revokedBy,
-          role: 'admin',
-          correlationId: randomUUID(),
-          occurredAt,
-          schemaVersion: 1,
-        },
-      },
-    ]);
+    const stream = streamName('apiKey', keyId);
+    const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    const revoked = {
+      id: randomUUID(),
+      type: 'ApiKeyRevoked',
+      data: { keyId, reason, revokedAt: occurredAt },
+      metadata: { actor: revokedBy, role: 'admin', correlationId: randomUUID(), occurredAt, schemaVersion: 1 },
+    };
+    // At the revision read: a concurrent revocation cannot fork the hash chain.
+    await this.store.append(stream, chainEvents(stream, last, [revoked]), { expectedRevision: last.revision });
     await this.view.catchUp(); // the revoked token stops working in this process before we answer
   }
 

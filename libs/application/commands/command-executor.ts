@@ -19,6 +19,7 @@ import {
   WrongExpectedVersion,
 } from '@rdm/event-store';
 import { InjectEventStore } from '../stores/event-store.provider';
+import { chainEvents } from '../audit/hash-chain';
 import { Problem } from '../problem';
 import { Clock, InjectClock } from './clock';
 import { CommandEnvelope } from './command-envelope';
@@ -115,8 +116,11 @@ export class CommandExecutor {
       if (isDomainError(decision)) throw decision as DomainError;
       if (decision.length === 0)
         return { stream, id, revision: revision ?? -1n, events: [], replayed: false };
-      const toAppend = decision.map((event, index) =>
-        toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions),
+      // Each event is chained to the stream's previous one (tamper evidence, see audit/hash-chain).
+      const toAppend = chainEvents(
+        stream,
+        history[history.length - 1],
+        decision.map((event, index) => toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions)),
       );
       try {
         const result = await this.store.append(stream, toAppend, {

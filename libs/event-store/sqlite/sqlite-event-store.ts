@@ -217,6 +217,15 @@ export class SqliteEventStore implements EventStore {
       .immediate();
   }
 
+  /**
+   * The highest position ever handed out (SQLite's AUTOINCREMENT sequence). Positions are dense here, so
+   * together with the head it reveals events removed behind the store's back, even the newest one.
+   */
+  async highestAssignedPosition(): Promise<bigint> {
+    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").safeIntegers(true).get() as { seq: bigint } | undefined;
+    return row?.seq ?? -1n;
+  }
+
   async headPosition(): Promise<bigint> {
     return this.headPositionSync();
   }

@@ -1,0 +1,3 @@
+export * from './hash-chain';
+export * from './history';
+export * from './verify';
