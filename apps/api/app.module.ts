@@ -10,6 +10,8 @@ import { MetricsService } from './metrics/metrics.service';
 import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { AuditController } from './audit/audit.controller';
+import { RollbackController } from './rollback/rollback.controller';
 import { BlackoutsController } from './blackouts/blackouts.controller';
 import { CisController } from './cis/cis.controller';
 import { ReleaseModelsController } from './release-models/release-models.controller';
@@ -46,6 +48,8 @@ export class AppModule {
         BlackoutsController,
         ServicesController,
         ApiKeysController,
+        AuditController,
+        RollbackController,
       ],
       providers: [
         CommandGateway,

@@ -1,9 +1,16 @@
 import 'reflect-metadata';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
-import { loadConfig } from '@rdm/application';
+import * as fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
+import { ExecuteDomainCommand } from '@rdm/application/commands';
+import { RollbackPlanner } from '@rdm/application/rollback';
 import { ApiKeysService, ROLES } from '@rdm/application/auth';
 import { createEventStore } from '@rdm/application/stores';
-import { formatHistory, historyLines, verifyStore } from '@rdm/application/audit';
+import { exportEvents, formatHistory, historyLines, importEvents, verifyStore } from '@rdm/application/audit';
 import { EventStore, StreamNotFound } from '@rdm/event-store';
 import { SingleBar, Presets } from 'cli-progress';
 
@@ -29,6 +36,27 @@ async function withKeys<T>(work: (keys: ApiKeysService) => Promise<T>): Promise<
       await keys.onApplicationShutdown();
     }
   });
+}
+
+/** The application (command bus, planners) without HTTP; process managers stay off in the CLI. */
+async function withApp<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const config = loadConfig({ ...process.env, RUN_PROJECTOR_IN_API: 'false' });
+  @Module({ imports: [StoresModule.forRoot(config), ApplicationModule] })
+  class CliModule {}
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+const operator = () => `cli:${process.env.USER ?? 'operator'}`;
+
+function progressBar(label: string, total: number): SingleBar {
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, etaBuffer: 50 }, Presets.shades_classic);
+  bar.start(Math.max(total, 1), 0);
+  return bar;
 }
 
 const keys = program.command('keys').description('API keys (stored hashed; the token is shown once)');
@@ -111,6 +139,120 @@ program
     console.log(report.ok ? 'OK: every chain verifies.' : 'FAILED: the log was altered.');
     process.exitCode = report.ok ? 0 : 1;
   });
+
+program
+  .command('export')
+  .description('Write events as NDJSON to stdout (ids, order, data and metadata), e.g. "export > events.ndjson"')
+  .option('--from <position>', 'first global position (inclusive)')
+  .option('--to <position>', 'last global position (inclusive)')
+  .option('--category <category...>', 'only these stream categories (release, rfc, ci, …)')
+  .action(async (options: { from?: string; to?: string; category?: string[] }) => {
+    const position = (value: string | undefined, name: string) => {
+      if (value === undefined) return undefined;
+      if (!/^\d+$/.test(value)) throw new Error(`--${name} must be a global position (a whole number)`);
+      return BigInt(value);
+    };
+    await withStore(async (store) => {
+      const bar = progressBar('export', Number(await store.headPosition()));
+      const count = await exportEvents(
+        store,
+        process.stdout,
+        { fromPosition: position(options.from, 'from'), toPosition: position(options.to, 'to'), filter: options.category ? { categories: options.category } : undefined },
+        (n) => bar.update(n),
+      );
+      bar.stop();
+      process.stderr.write(`${count} events exported\n`);
+    });
+  });
+
+program
+  .command('import <file>')
+  .description('Append an NDJSON export into an EMPTY store (refused otherwise); run "verify" afterwards')
+  .action(async (file: string) => {
+    if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
+    const lines = await countLines(file);
+    await withStore(async (store) => {
+      const bar = progressBar('import', lines);
+      const count = await importEvents(store, fs.createReadStream(file), (n) => bar.update(n));
+      bar.stop();
+      console.log(`${count} events imported.`);
+    });
+  });
+
+const rollback = program.command('rollback').description('Rollback tooling');
+
+rollback
+  .command('plan <releaseId>')
+  .option('--environment <environment>', 'only this environment')
+  .action(async (releaseId: string, options: { environment?: string }) => {
+    const plan = await withApp((app) => app.get(RollbackPlanner).plan(releaseId, options.environment));
+    for (const ci of plan.cis) {
+      console.log(`${ci.ciId} (${ci.environment})${ci.missing ? ': not in the CMDB' : ''}`);
+      for (const r of ci.reverts) console.log(`  revert ${r.attribute}: ${JSON.stringify(r.from)} → ${JSON.stringify(r.to)}`);
+      for (const c of ci.conflicts) {
+        console.log(`  CONFLICT ${c.attribute}: release left ${JSON.stringify(c.expected)}, now ${JSON.stringify(c.actual)} (changed by ${c.changedBy})`);
+      }
+    }
+    console.log(plan.blocked ? 'Blocked by conflicts: apply with --force to overwrite them (recorded).' : 'No conflicts.');
+  });
+
+rollback
+  .command('apply <releaseId>')
+  .requiredOption('--environment <environment>', 'the environment to back out of')
+  .requiredOption('--reason <reason>', 'why (recorded in the event)')
+  .option('--force', 'also overwrite later conflicting CMDB changes (recorded as forced)')
+  .action(async (releaseId: string, options: { environment: string; reason: string; force?: boolean }) => {
+    await withApp(async (app) => {
+      await app.get(CommandBus).execute(
+        new ExecuteDomainCommand(
+          'release',
+          { type: 'RollBackRelease', data: { releaseId, environment: options.environment, reason: options.reason, forceCmdbRevert: options.force === true } },
+          { actor: operator(), role: 'release-manager', correlationId: randomUUID() },
+        ),
+      );
+    });
+    console.log(`Release ${releaseId} rolled back in ${options.environment}; the CMDB is reverted by the process manager (API or projector).`);
+  });
+
+const cmdb = program.command('cmdb').description('CMDB tooling');
+
+cmdb
+  .command('restore')
+  .requiredOption('--as-of <time>', 'ISO-8601 instant to restore to')
+  .option('--service <service>', 'all CIs of this service')
+  .option('--ci <ciId...>', 'these CIs')
+  .option('--apply', 'append the compensating changes (otherwise only show them)')
+  .action(async (options: { asOf: string; service?: string; ci?: string[]; apply?: boolean }) => {
+    const asOf = new Date(options.asOf);
+    if (Number.isNaN(asOf.getTime())) throw new Error('--as-of must be an ISO-8601 instant, e.g. 2026-01-10T09:00:00Z');
+    if (!options.service && !options.ci) throw new Error('Select CIs with --service or --ci');
+    await withApp(async (app) => {
+      const plans = await app.get(RollbackPlanner).planRestore(asOf, { service: options.service, ciIds: options.ci });
+      for (const plan of plans) {
+        console.log(plan.ciId);
+        for (const c of plan.changes) console.log(`  ${c.attribute}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+      }
+      if (plans.length === 0) return console.log(`Nothing to restore: the selected CIs already match ${asOf.toISOString()}.`);
+      if (!options.apply) return console.log('Dry run: add --apply to append these compensating changes.');
+      const restoreId = randomUUID();
+      for (const plan of plans) {
+        await app.get(CommandBus).execute(
+          new ExecuteDomainCommand(
+            'ci',
+            { type: 'ChangeCiAttributes', data: { ciId: plan.ciId, attributes: plan.attributes, cause: `restore to ${asOf.toISOString()} (restore ${restoreId})` } },
+            { actor: operator(), role: 'release-manager', correlationId: restoreId, idempotencyKey: `restore:${restoreId}` },
+          ),
+        );
+      }
+      console.log(`Applied: ${plans.length} CIs restored to ${asOf.toISOString()} (restore ${restoreId}).`);
+    });
+  });
+
+async function countLines(file: string): Promise<number> {
+  let count = 0;
+  for await (const chunk of fs.createReadStream(file)) for (const byte of chunk as Buffer) if (byte === 10) count++;
+  return count;
+}
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`Error: ${error.message}`);

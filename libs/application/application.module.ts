@@ -6,6 +6,7 @@ import { CLOCK, systemClock } from './commands/clock';
 import { CommandExecutor } from './commands/command-executor';
 import { ExecuteDomainCommandHandler, GetAggregateHandler } from './commands/cqrs';
 import { BlackoutCalendar } from './views/blackout-calendar';
+import { RollbackPlanner } from './rollback/rollback-planner';
 import { CmdbSyncProcessManager } from './process-managers/cmdb-sync.process-manager';
 import { ProcessManagersRunner } from './process-managers/process-managers.runner';
 
@@ -22,6 +23,7 @@ import { ProcessManagersRunner } from './process-managers/process-managers.runne
     GetAggregateHandler,
     CmdbSyncProcessManager,
     ProcessManagersRunner,
+    RollbackPlanner,
   ],
   exports: [
     CqrsModule,
@@ -30,6 +32,7 @@ import { ProcessManagersRunner } from './process-managers/process-managers.runne
     ApiKeysService,
     BlackoutCalendar,
     CmdbSyncProcessManager,
+    RollbackPlanner,
     CLOCK,
   ],
 })

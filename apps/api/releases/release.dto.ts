@@ -88,6 +88,8 @@ export class ReleaseToUsersDto {
 export class RollBackDto {
   @Identifier({ example: 'production' }) environment!: string;
   @Text() reason!: string;
+  /** Overwrite later conflicting CMDB changes when reverting (see GET /v1/releases/:id/rollback-plan). */
+  @OptionalFlag() forceCmdbRevert?: boolean;
 }
 
 export class RecordCostDto {

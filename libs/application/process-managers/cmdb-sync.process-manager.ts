@@ -147,7 +147,10 @@ export class CmdbSyncProcessManager {
         await this.issue(event, ciId, () =>
           this.executor.execute(
             ci,
-            { type: 'RevertReleaseChanges', data: { ciId, releaseId: data.releaseId, reason: data.reason } },
+            {
+              type: 'RevertReleaseChanges',
+              data: { ciId, releaseId: data.releaseId, reason: data.reason, force: data.forceCmdbRevert === true },
+            },
             envelope,
           ),
         );

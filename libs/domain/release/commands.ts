@@ -94,7 +94,13 @@ export type ReleaseToUsers = {
 
 export type RollBackRelease = {
   readonly type: 'RollBackRelease';
-  readonly data: { readonly releaseId: string; readonly environment: string; readonly reason: string };
+  readonly data: {
+    readonly releaseId: string;
+    readonly environment: string;
+    readonly reason: string;
+    /** Revert the CMDB even where later changes touched the same attributes (the conflicts are recorded). */
+    readonly forceCmdbRevert?: boolean;
+  };
 };
 
 export type RecordReleaseCost = {

@@ -198,6 +198,8 @@ export type ReleaseRolledBack = {
     readonly previousExposurePercent: number;
     /** The CIs whose release changes the process manager reverts. */
     readonly ciIds: readonly string[];
+    /** The operator chose to overwrite later conflicting CMDB changes (absent in events before v1.1). */
+    readonly forceCmdbRevert?: boolean;
     readonly rolledBackAt: string;
   };
 };

@@ -53,6 +53,7 @@ export const decideRollBack = (
         // Only production is exposed to users; other environments have nothing to withdraw.
         previousExposurePercent: deployment.production ? state.exposure.percent : 0,
         ciIds: [...new Set(state.manifest.filter((m) => m.environment === environment).map((m) => m.ciId))],
+        forceCmdbRevert: command.data.forceCmdbRevert === true,
         rolledBackAt: context.now,
       },
     },
