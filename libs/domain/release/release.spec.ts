@@ -975,6 +975,7 @@ describe('Release', () => {
               reason: 'Error rate above SLO',
               previousExposurePercent: 40,
               ciIds: ['ci-pay-prod', 'ci-db-prod'],
+              forceCmdbRevert: false,
               rolledBackAt: now,
             },
           },
@@ -1004,6 +1005,28 @@ describe('Release', () => {
         .thenRefused('release.not-deployed-to-production');
     });
 
+    it('records that the operator chose to force the CMDB revert', () => {
+      spec
+        .given([basePlan, ...deployedUpTo('test')])
+        .when({ type: 'RollBackRelease', data: { releaseId, environment: 'test', reason: 'bad build', forceCmdbRevert: true } })
+        .then([
+          {
+            type: 'ReleaseRolledBack',
+            data: {
+              releaseId,
+              deploymentId: 'dep-test',
+              environment: 'test',
+              production: false,
+              reason: 'bad build',
+              previousExposurePercent: 0,
+              ciIds: ['ci-pay-test'],
+              forceCmdbRevert: true,
+              rolledBackAt: now,
+            },
+          },
+        ]);
+    });
+
     it('rolls back a lower environment without touching exposure', () => {
       spec
         .given([basePlan, ...deployedUpTo('test')])
@@ -1019,6 +1042,7 @@ describe('Release', () => {
               reason: 'Error rate above SLO',
               previousExposurePercent: 0,
               ciIds: ['ci-pay-test'],
+              forceCmdbRevert: false,
               rolledBackAt: now,
             },
           },
