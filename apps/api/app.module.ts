@@ -10,6 +10,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { MeController } from './api-keys/me.controller';
 import { AuditController } from './audit/audit.controller';
 import { RollbackController } from './rollback/rollback.controller';
 import { BlackoutsController } from './blackouts/blackouts.controller';
@@ -48,6 +49,7 @@ export class AppModule {
         BlackoutsController,
         ServicesController,
         ApiKeysController,
+        MeController,
         AuditController,
         RollbackController,
       ],

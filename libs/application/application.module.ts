@@ -1,8 +1,8 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ApiKeysService } from './auth/api-keys.service';
 import { Aggregates } from './commands/aggregates';
-import { CLOCK, systemClock } from './commands/clock';
+import { Clock, CLOCK, systemClock } from './commands/clock';
 import { CommandExecutor } from './commands/command-executor';
 import { ExecuteDomainCommandHandler, GetAggregateHandler } from './commands/cqrs';
 import { BlackoutCalendar } from './views/blackout-calendar';
@@ -36,4 +36,9 @@ import { ProcessManagersRunner } from './process-managers/process-managers.runne
     CLOCK,
   ],
 })
-export class ApplicationModule {}
+export class ApplicationModule {
+  /** The same module with another clock (demo seeding writes months of history "in the past"). */
+  static withClock(clock: Clock): DynamicModule {
+    return { module: ApplicationModule, providers: [{ provide: CLOCK, useValue: clock }] };
+  }
+}

@@ -35,6 +35,7 @@ export const PERMISSIONS = {
   'read.metrics': ['analyst', 'auditor', 'release-manager', 'change-manager', 'admin'],
   'events.subscribe': ['integrator', 'auditor', 'admin'],
   'keys.manage': ['admin'],
+  'self.read': ['change-manager', 'release-manager', 'deployment-technician', 'auditor', 'analyst', 'integrator', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
