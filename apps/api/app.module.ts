@@ -3,6 +3,9 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ApplicationModule, StoresModule } from '@rdm/application';
+import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
+import { ProjectionsModule } from '@rdm/projections/runner';
+import { READ_MODEL_CONTROLLERS } from './read-models';
 import { HealthController } from './health/health.controller';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
@@ -29,6 +32,7 @@ export class AppModule {
         StoresModule.forRoot(config),
         ApplicationModule,
         TerminusModule.forRoot({ logger: false }),
+        ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: config.RUN_PROJECTOR_IN_API === 'true' }),
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.LOG_LEVEL,
@@ -50,6 +54,7 @@ export class AppModule {
         ServicesController,
         ApiKeysController,
         MeController,
+        ...READ_MODEL_CONTROLLERS,
         AuditController,
         RollbackController,
       ],

@@ -9,7 +9,9 @@ import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
 import { ExecuteDomainCommand } from '@rdm/application/commands';
 import { RollbackPlanner } from '@rdm/application/rollback';
 import { ApiKeysService, ROLES } from '@rdm/application/auth';
-import { createEventStore } from '@rdm/application/stores';
+import { createEventStore, createReadStore } from '@rdm/application/stores';
+import { ALL_PROJECTIONS } from '@rdm/projections/registry';
+import { addProjectionCommands, ProjectionRunner } from '@rdm/projections/runner';
 import { exportEvents, formatHistory, historyLines, importEvents, verifyStore } from '@rdm/application/audit';
 import { EventStore, StreamNotFound } from '@rdm/event-store';
 import { SingleBar, Presets } from 'cli-progress';
@@ -247,6 +249,18 @@ cmdb
       console.log(`Applied: ${plans.length} CIs restored to ${asOf.toISOString()} (restore ${restoreId}).`);
     });
   });
+
+addProjectionCommands(program, async <T>(work: (runner: ProjectionRunner) => Promise<T>): Promise<T> => {
+  const config = loadConfig();
+  const eventStore = await createEventStore(config);
+  const readStore = await createReadStore(config);
+  try {
+    return await work(new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS));
+  } finally {
+    await readStore.close();
+    await eventStore.close();
+  }
+});
 
 async function countLines(file: string): Promise<number> {
   let count = 0;

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
+import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
+import { ProjectionsModule } from '@rdm/projections/runner';
 
 /**
  * The projector worker for the scale-out setup: runs the process managers (and, later, projections)
@@ -10,7 +12,13 @@ import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
 async function main(): Promise<void> {
   process.env.RDM_ROLE = 'projector';
   const config = loadConfig();
-  @Module({ imports: [StoresModule.forRoot(config), ApplicationModule] })
+  @Module({
+    imports: [
+      StoresModule.forRoot(config),
+      ApplicationModule,
+      ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: true }),
+    ],
+  })
   class ProjectorModule {}
   const app = await NestFactory.createApplicationContext(ProjectorModule, {
     logger: ['error', 'warn', 'log'],

@@ -4,6 +4,8 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { Public } from '../http/auth.guard';
 import type { EventStore } from '@rdm/event-store';
 import { InjectEventStore } from '@rdm/application';
+import { ProjectionRunner } from '@rdm/projections/runner';
+import { projectionsHealth } from '../read-models';
 
 @ApiTags('operations')
 @Controller('health')
@@ -12,6 +14,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @InjectEventStore() private readonly eventStore: EventStore,
+    private readonly projections: ProjectionRunner,
   ) {}
 
   @Get()
@@ -29,6 +32,7 @@ export class HealthController {
           return indicator.down({ message: (error as Error).message });
         }
       },
+      () => projectionsHealth(this.projections, this.indicators),
     ]);
   }
 }

@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { EventStore } from '@rdm/event-store';
 import { InjectEventStore } from '@rdm/application';
 import { CmdbSyncProcessManager } from '@rdm/application/process-managers';
+import { ProjectionRunner } from '@rdm/projections/runner';
+import { registerProjectionMetrics } from '../read-models/projection-metrics';
 
 /** Prometheus metrics: process defaults, HTTP traffic, the log head and process-manager lag. */
 @Injectable()
@@ -22,7 +24,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@InjectEventStore() store: EventStore, cmdbSync: CmdbSyncProcessManager) {
+  constructor(
+    @InjectEventStore() store: EventStore,
+    cmdbSync: CmdbSyncProcessManager,
+    projections: ProjectionRunner,
+  ) {
+    registerProjectionMetrics(this.registry, projections);
     collectDefaultMetrics({ register: this.registry, prefix: 'rdm_' });
     new Gauge({
       name: 'rdm_event_store_head_position',

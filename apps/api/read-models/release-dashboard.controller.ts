@@ -1,0 +1,74 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Problem } from '@rdm/application/problem';
+import { ProjectionRunner } from '@rdm/projections/runner';
+import {
+  countDashboardReleases,
+  DashboardCounts,
+  DashboardFilter,
+  DashboardPage,
+  DashboardRelease,
+  getDashboardRelease,
+  listDashboardReleases,
+  RELEASE_DASHBOARD,
+  ReleaseStatus,
+} from '@rdm/projections/release-dashboard';
+import { RequirePermission } from '../http/auth.guard';
+import { IdParam } from '../http/id-param.pipe';
+import { DashboardFilterDto, DashboardListQueryDto } from './read-models.dto';
+import { readModelQuery } from './read-model-query';
+
+const filterOf = (query: DashboardFilterDto): DashboardFilter => ({
+  status: query.status as ReleaseStatus[] | undefined,
+  modelId: query.modelId,
+  service: query.service,
+  releaseManager: query.releaseManager,
+});
+
+/** Release dashboard read model: every release with its status, stage, deployments and exposure. */
+@ApiTags('read-models')
+@Controller('v1/dashboard/releases')
+export class ReleaseDashboardController {
+  constructor(private readonly runner: ProjectionRunner) {}
+
+  @Get()
+  @RequirePermission('read.resources')
+  @ApiOperation({
+    summary:
+      'Releases with status, current stage, model, services, deployments per environment, exposure, open tasks',
+    description:
+      'Newest planned window first; filter by status (one or several), model, service and release manager; ' +
+      'page with `limit` and the `nextCursor` of the previous page. Eventually consistent with the event log.',
+  })
+  async list(@Query() query: DashboardListQueryDto): Promise<DashboardPage> {
+    const view = await this.runner.view(RELEASE_DASHBOARD);
+    return readModelQuery(() =>
+      listDashboardReleases(view, filterOf(query), { limit: query.limit ?? 25, cursor: query.cursor }),
+    );
+  }
+
+  @Get('counts')
+  @RequirePermission('read.resources')
+  @ApiOperation({
+    summary: 'Release counts by status, model and service (with the same filters as the list)',
+  })
+  async counts(@Query() query: DashboardFilterDto): Promise<DashboardCounts> {
+    const view = await this.runner.view(RELEASE_DASHBOARD);
+    return readModelQuery(() => countDashboardReleases(view, filterOf(query)));
+  }
+
+  @Get(':releaseId')
+  @RequirePermission('read.resources')
+  @ApiOperation({ summary: 'One release’s dashboard row' })
+  async get(@Param('releaseId', IdParam) releaseId: string): Promise<DashboardRelease> {
+    const row = await getDashboardRelease(await this.runner.view(RELEASE_DASHBOARD), releaseId);
+    if (!row)
+      throw new Problem(
+        404,
+        'release.not-found',
+        'Release not found',
+        `No release with id ${releaseId} on the dashboard.`,
+      );
+    return row;
+  }
+}

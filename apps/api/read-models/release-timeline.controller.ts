@@ -1,0 +1,47 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Problem } from '@rdm/application/problem';
+import { ProjectionRunner } from '@rdm/projections/runner';
+import {
+  getReleaseTimeline,
+  RELEASE_TIMELINE,
+  ReleaseTimeline,
+  TimelineKind,
+} from '@rdm/projections/release-timeline';
+import { RequirePermission } from '../http/auth.guard';
+import { IdParam } from '../http/id-param.pipe';
+import { TimelineQueryDto } from './read-models.dto';
+import { readModelQuery } from './read-model-query';
+
+/** Release timeline read model: everything related to one release, in log order. */
+@ApiTags('read-models')
+@Controller('v1/releases')
+export class ReleaseTimelineController {
+  constructor(private readonly runner: ProjectionRunner) {}
+
+  @Get(':releaseId/timeline')
+  @RequirePermission('read.resources')
+  @ApiOperation({
+    summary: 'Everything about one release in log order',
+    description:
+      'Linked RFCs and their decisions, stages, deployments and tasks, exposure changes, rollbacks, CI changes, ' +
+      'costs, attributed service desk calls, incidents and downtime — with totals. Filter by `kind`, page with `cursor`.',
+  })
+  async timeline(
+    @Param('releaseId', IdParam) releaseId: string,
+    @Query() query: TimelineQueryDto,
+  ): Promise<ReleaseTimeline> {
+    const view = await this.runner.view(RELEASE_TIMELINE);
+    const timeline = await readModelQuery(() =>
+      getReleaseTimeline(view, releaseId, {
+        kinds: query.kind as TimelineKind[] | undefined,
+        order: query.order,
+        limit: query.limit ?? 100,
+        cursor: query.cursor,
+      }),
+    );
+    if (!timeline)
+      throw new Problem(404, 'release.not-found', 'Release not found', `No release with id ${releaseId}.`);
+    return timeline;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './release-calendar.projection';
+export * from './queries';

@@ -1,0 +1,2 @@
+export * from './release-dashboard.projection';
+export * from './queries';

@@ -1,0 +1,2 @@
+export * from './release-timeline.projection';
+export * from './queries';
