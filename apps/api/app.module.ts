@@ -14,6 +14,7 @@ import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
+import { WebhooksController } from './integrations/webhooks/webhooks.controller';
 import { AuditController } from './audit/audit.controller';
 import { RollbackController } from './rollback/rollback.controller';
 import { BlackoutsController } from './blackouts/blackouts.controller';
@@ -54,6 +55,7 @@ export class AppModule {
         ServicesController,
         ApiKeysController,
         MeController,
+        WebhooksController,
         ...READ_MODEL_CONTROLLERS,
         AuditController,
         RollbackController,

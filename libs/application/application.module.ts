@@ -7,6 +7,7 @@ import { CommandExecutor } from './commands/command-executor';
 import { ExecuteDomainCommandHandler, GetAggregateHandler } from './commands/cqrs';
 import { BlackoutCalendar } from './views/blackout-calendar';
 import { RollbackPlanner } from './rollback/rollback-planner';
+import { WebhookDispatcher, WebhookSubscriptions, WebhooksRunner } from './webhooks';
 import { CmdbSyncProcessManager } from './process-managers/cmdb-sync.process-manager';
 import { ProcessManagersRunner } from './process-managers/process-managers.runner';
 
@@ -24,6 +25,9 @@ import { ProcessManagersRunner } from './process-managers/process-managers.runne
     CmdbSyncProcessManager,
     ProcessManagersRunner,
     RollbackPlanner,
+    WebhookSubscriptions,
+    WebhookDispatcher,
+    WebhooksRunner,
   ],
   exports: [
     CqrsModule,
@@ -33,6 +37,8 @@ import { ProcessManagersRunner } from './process-managers/process-managers.runne
     BlackoutCalendar,
     CmdbSyncProcessManager,
     RollbackPlanner,
+    WebhookSubscriptions,
+    WebhookDispatcher,
     CLOCK,
   ],
 })

@@ -59,21 +59,7 @@ export class CommandGateway {
     const result = await this.commands.execute<ExecuteDomainCommand, CommandResult>(
       new ExecuteDomainCommand(aggregate, { type: command.type, data }, envelopeOf(request)),
     );
-    response.setHeader('ETag', `"${result.revision}"`);
-    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
-    if (options.created) {
-      response.status(201);
-      response.setHeader('Location', options.created);
-    } else {
-      response.status(200);
-    }
-    return {
-      id: result.id,
-      stream: result.stream,
-      revision: String(result.revision),
-      events: result.events.map(({ id, type }) => ({ id, type })),
-      replayed: result.replayed,
-    };
+    return respondWith(response, result, options);
   }
 
   async read(response: Response, aggregate: AggregateName, id: string, what: string): Promise<unknown> {
@@ -91,7 +77,23 @@ export class CommandGateway {
   }
 }
 
-function envelopeOf(request: HttpRequest): CommandEnvelope {
+/** Status, ETag, Location and the replay marker of a command's response; the body all commands share. */
+export function respondWith(response: Response, result: CommandResult, options: { created?: string } = {}): CommandResponse {
+  response.setHeader('ETag', `"${result.revision}"`);
+  if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  response.status(options.created ? 201 : 200);
+  if (options.created) response.setHeader('Location', options.created);
+  return {
+    id: result.id,
+    stream: result.stream,
+    revision: String(result.revision),
+    events: result.events.map(({ id, type }) => ({ id, type })),
+    replayed: result.replayed,
+  };
+}
+
+/** Who asks (key, acting role), correlation, Idempotency-Key with its body hash, and If-Match. */
+export function envelopeOf(request: HttpRequest): CommandEnvelope {
   const principal = request.principal!;
   const correlation = header(request, 'x-correlation-id');
   const key = idempotencyKey(request);
