@@ -14,6 +14,8 @@ import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
+import { AsyncApiController } from './integrations/events/asyncapi.controller';
+import { EventsStreamController } from './integrations/events/events-stream.controller';
 import { WebhooksController } from './integrations/webhooks/webhooks.controller';
 import { AuditController } from './audit/audit.controller';
 import { RollbackController } from './rollback/rollback.controller';
@@ -56,6 +58,8 @@ export class AppModule {
         ApiKeysController,
         MeController,
         WebhooksController,
+        EventsStreamController,
+        AsyncApiController,
         ...READ_MODEL_CONTROLLERS,
         AuditController,
         RollbackController,
