@@ -14,6 +14,7 @@ import { AuthGuard } from './http/auth.guard';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
+import { ConsoleModule } from './console/console.module';
 import { AsyncApiController } from './integrations/events/asyncapi.controller';
 import { EventsStreamController } from './integrations/events/events-stream.controller';
 import { WebhooksController } from './integrations/webhooks/webhooks.controller';
@@ -35,6 +36,7 @@ export class AppModule {
         StoresModule.forRoot(config),
         ApplicationModule,
         TerminusModule.forRoot({ logger: false }),
+        ConsoleModule,
         ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: config.RUN_PROJECTOR_IN_API === 'true' }),
         LoggerModule.forRoot({
           pinoHttp: {

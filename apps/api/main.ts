@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   console.log(`\nRelease & Deployment Management API listening on ${url}`);
+  console.log(`  Console:  ${url}/console`);
   console.log(`  OpenAPI:  ${url}/docs`);
   console.log(`  Health:   ${url}/health`);
   console.log(

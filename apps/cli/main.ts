@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
 import { ExecuteDomainCommand } from '@rdm/application/commands';
 import { RollbackPlanner } from '@rdm/application/rollback';
+import { createSeedClock, seedDemo } from './seed-demo';
 import { ApiKeysService, ROLES } from '@rdm/application/auth';
 import { createEventStore, createReadStore } from '@rdm/application/stores';
 import { ALL_PROJECTIONS } from '@rdm/projections/registry';
@@ -248,6 +249,26 @@ cmdb
       }
       console.log(`Applied: ${plans.length} CIs restored to ${asOf.toISOString()} (restore ${restoreId}).`);
     });
+  });
+
+program
+  .command('seed')
+  .description('Fill a FRESH data dir with six months of realistic history (models, releases, incidents, a rollback)')
+  .option('--demo', 'the demo history (the only seed there is)')
+  .action(async (options: { demo?: boolean }) => {
+    if (!options.demo) throw new Error('Only "seed --demo" exists.');
+    const config = loadConfig({ ...process.env, RUN_PROJECTOR_IN_API: 'false' });
+    const clock = createSeedClock();
+    @Module({ imports: [StoresModule.forRoot(config), ApplicationModule.withClock(clock)] })
+    class SeedModule {}
+    const app = await NestFactory.createApplicationContext(SeedModule, { logger: ['error'] });
+    try {
+      const result = await seedDemo(app, { clock, log: (line) => console.log(line) });
+      console.log(`${result.releases.length} releases, ${result.commands} commands (${result.from} → ${result.until}).`);
+      console.log('Start the API (npm start) to build the read models and browse them at /console.');
+    } finally {
+      await app.close();
+    }
   });
 
 addProjectionCommands(program, async <T>(work: (runner: ProjectionRunner) => Promise<T>): Promise<T> => {
