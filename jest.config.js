@@ -5,7 +5,7 @@ module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/bench/', '<rootDir>/test/reliability/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/bench/', '<rootDir>/test/reliability/long/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig, ApplicationModule, StoresModule } from '@rdm/application';
 import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
@@ -11,6 +12,7 @@ import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { AuthGuard } from './http/auth.guard';
+import { ApiKeyThrottlerGuard, rateLimitOptions } from './http/rate-limit';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
@@ -37,6 +39,7 @@ export class AppModule {
         ApplicationModule,
         TerminusModule.forRoot({ logger: false }),
         ConsoleModule,
+        ThrottlerModule.forRoot(rateLimitOptions()),
         ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: config.RUN_PROJECTOR_IN_API === 'true' }),
         LoggerModule.forRoot({
           pinoHttp: {
@@ -69,6 +72,8 @@ export class AppModule {
       providers: [
         CommandGateway,
         MetricsService,
+        // Rate limiting runs before authentication, so floods of bad keys are limited too.
+        { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
 import { AppModule } from './app.module';
+import { rejectUnreasonableBodies } from './http/body-limits';
 import { bodyParserErrorsAsProblems, ProblemDetailsFilter } from './http/problem-details.filter';
 
 /** Builds the HTTP app; shared by `main.ts` and the end-to-end tests so both run the same thing. */
@@ -20,13 +21,15 @@ export async function createApp(
     bufferLogs: options.logger !== false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
+  // Security headers first, so even body-parser refusals carry them.
+  app.use(helmet({ contentSecurityPolicy: false }));
   app.useBodyParser('json', {
     limit: config.MAX_BODY_BYTES,
     strict: false,
     type: ['application/json', 'application/*+json'],
   });
   app.use(bodyParserErrorsAsProblems);
-  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(rejectUnreasonableBodies({ maxDepth: 32, maxArrayItems: 1000 }));
   app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(

@@ -1,0 +1,843 @@
+/**
+ * HTTP benchmark: the built API (dist/apps/api/main.js) as a child process on the embedded stores
+ * (SQLite, synchronous=FULL, projections and process managers in the API), driven over loopback by
+ * autocannon with 64 connections. Next to it, in the same run, a bare Node http server answering a small
+ * JSON on the same loopback: the hardware-and-loopback limit, so every figure reads as a ratio of it.
+ *
+ *   npm run bench:http
+ *
+ * Runs: baseline GET and POST (bare server); commands (per-connection release lifecycles: plan, schedule,
+ * complete task, readiness, release to users); queries (dashboard, CMDB as-of, or the aggregate reads when
+ * those routes are not there); mixed (both at once, half the connections each). Reports requests/s,
+ * p50/p99 latency, non-2xx, peak RSS (VmRSS sampled; VmHWM), and the projection / process-manager lag
+ * sampled from /metrics during each run and the time to drain it afterwards.
+ *
+ * Environment: BENCH_DURATION (s per run, default 15), BENCH_CONNECTIONS (64), BENCH_LOG_LEVEL (warn;
+ * `info` logs every request), BENCH_SYNCHRONOUS (FULL; NORMAL to see what the fsyncs cost), BENCH_CPU_PROF=1 (profile the API during the commands run and print the
+ * top functions), BENCH_DIR (where the temp data dir goes), BENCH_JSON=<file> (write the figures as JSON).
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 15);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+const API_MAIN = path.resolve(__dirname, '../../apps/api/main.js');
+const PRELOAD = path.resolve(__dirname, 'cpu-profile-preload.js');
+const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_http-bench-admin-secret-000000001';
+const TARGETS = { commandsPerSecond: 3000, commandP99Ms: 25, queriesPerSecond: 5000, rssMb: 250 };
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly url: string;
+  output(): string;
+}
+
+function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 200_000) output = output.slice(-100_000);
+      const match = ready.exec(output);
+      if (match)
+        resolve({ process: child, url: match[1].replace('localhost', '127.0.0.1'), output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The loopback limit: a bare Node http server (own process, like the API) answering a small JSON. */
+const BARE_SERVER = `
+const http = require('node:http');
+const body = JSON.stringify({ id: '7f9c2ba4-e88f-4b1e-9c6c-3b1d7d0e2a11', revision: '3', events: [{ id: 'e', type: 'DeploymentTaskCompleted' }] });
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    if (req.method === 'POST') JSON.parse(Buffer.concat(chunks).toString() || '{}');
+    res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}).listen(0, '127.0.0.1', function () { console.log('listening on http://127.0.0.1:' + this.address().port); });
+`;
+
+// ---- HTTP helpers for seeding ---------------------------------------------------------------------------
+
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; location: string | null }> {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    location: response.headers.get('location'),
+  };
+}
+
+async function must(base: string, method: string, url: string, body?: unknown) {
+  const answer = await call(base, method, url, body);
+  if (answer.status >= 300)
+    throw new Error(`${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer;
+}
+
+async function inParallel<T>(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await work(i);
+      }
+    }),
+  );
+  return results;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const BENCH_MODEL = {
+  definition: {
+    name: 'Bench: staging → production',
+    releaseType: 'software-deployment',
+    description: 'Two environments, one task each, readiness before release.',
+    roles: [{ role: 'release-manager', responsibilities: ['plan the release'] }],
+    stages: [
+      {
+        name: 'plan',
+        deliverables: ['release plan'],
+        handoff: 'ops',
+        escalationPoint: 'release-manager',
+        targetDurationHours: 8,
+      },
+    ],
+    environmentPath: ['staging', 'production'],
+    taskTemplates: [{ name: 'Deploy package', workGroup: 'platform', order: 1, environments: [] }],
+    rigor: {
+      requiresAuthorizedChangeBeforeProduction: true,
+      requiresOperationalReadinessBeforeRelease: true,
+      deploymentControlledByChange: false,
+    },
+    earlyLifeSupportDays: 7,
+    documentation: [],
+  },
+};
+
+interface Seed {
+  modelId: string;
+  rfcId: string;
+  ciPairs: number;
+  releaseIds: string[];
+  ciIds: string[];
+}
+
+async function seed(base: string): Promise<Seed> {
+  const modelId = String((await must(base, 'POST', '/v1/release-models', BENCH_MODEL)).body.id);
+  const rfcId = String(
+    (
+      await must(base, 'POST', '/v1/rfcs', {
+        title: 'Bench change',
+        changeType: 'normal',
+        risk: 'low',
+        impact: 'low',
+        services: ['payments'],
+        affectedCis: [],
+        justification: 'benchmark',
+        backOutPlan: 'redeploy',
+      })
+    ).body.id,
+  );
+  await must(base, 'POST', `/v1/rfcs/${rfcId}/assessment`, { risk: 'low', impact: 'low', assessment: 'ok' });
+  await must(base, 'POST', `/v1/rfcs/${rfcId}/authorization`, { authority: 'CAB' });
+  const ciPairs = 500;
+  const ciIds: string[] = [];
+  await inParallel(ciPairs * 2, 16, async (i) => {
+    const environment = i % 2 === 0 ? 'staging' : 'production';
+    const ciId = `bench-ci-${Math.floor(i / 2)}-${environment}`;
+    ciIds.push(ciId);
+    await must(base, 'POST', '/v1/cis', {
+      ciId,
+      name: ciId,
+      ciType: 'application',
+      environment,
+      services: ['payments'],
+      attributes: { version: '1.0' },
+    });
+  });
+  return { modelId, rfcId, ciPairs, releaseIds: [], ciIds };
+}
+
+// ---- the command chain (one per connection, looping) -----------------------------------------------------
+
+interface ChainContext {
+  releaseId?: string;
+  deploymentId?: string;
+  failed?: boolean;
+}
+
+const counters = { commands: 0, queries: 0, failures: new Map<string, number>() };
+
+function planBody(seedData: Seed): string {
+  const now = Date.now();
+  const pair = Math.floor(Math.random() * seedData.ciPairs);
+  return JSON.stringify({
+    modelId: seedData.modelId,
+    name: `Bench release ${Math.random().toString(36).slice(2, 8)}`,
+    rfcIds: [seedData.rfcId],
+    services: ['payments'],
+    manifest: [
+      {
+        ciId: `bench-ci-${pair}-staging`,
+        environment: 'staging',
+        attributes: { version: `2.${now % 1000}` },
+      },
+      {
+        ciId: `bench-ci-${pair}-production`,
+        environment: 'production',
+        attributes: { version: `2.${now % 1000}` },
+      },
+    ],
+    plannedWindow: { start: iso(now + 86_400_000), end: iso(now + 172_800_000) },
+    releaseManager: 'Bench',
+  });
+}
+
+function note(label: string, status: number, body: string): void {
+  if (status >= 200 && status < 300) return;
+  const key = `${label} ${status} ${(/"type":"([^"]+)"/.exec(body) ?? [])[1] ?? ''}`;
+  counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
+}
+
+/** plan → schedule staging → complete its task → schedule production → complete → readiness → 10 % → 50 % → 100 %. */
+function commandChain(seedData: Seed): autocannon.Request[] {
+  const window = () => ({ start: iso(Date.now() + 3_600_000), end: iso(Date.now() + 7_200_000) });
+  const onCommand =
+    (
+      label: string,
+      then?: (body: Record<string, unknown>, headers: Record<string, unknown>, context: ChainContext) => void,
+    ) =>
+    (status: number, body: string, context: object, headers: autocannon.Request['headers']) => {
+      counters.commands++;
+      note(label, status, body);
+      const ctx = context as ChainContext;
+      if (status >= 300) ctx.failed = true;
+      else if (then)
+        then(JSON.parse(body) as Record<string, unknown>, (headers ?? {}) as Record<string, unknown>, ctx);
+    };
+  const location = (headers: Record<string, unknown>) =>
+    String(headers.Location ?? headers.location ?? '')
+      .split('/')
+      .pop()!;
+  const onRelease =
+    (build: (ctx: ChainContext) => { path: string; body?: string }) =>
+    (request: autocannon.Request, context: object) => {
+      const ctx = context as ChainContext;
+      if (ctx.failed || !ctx.releaseId) return undefined as unknown as autocannon.Request; // restart the chain
+      const { path: url, body } = build(ctx);
+      return { ...request, path: url, body: body ?? '{}' };
+    };
+  const schedule = (environment: string) =>
+    onRelease((ctx) => ({
+      path: `/v1/releases/${ctx.releaseId}/deployments`,
+      body: JSON.stringify({ environment, window: window() }),
+    }));
+  const completeTask = onRelease((ctx) => ({
+    path: `/v1/releases/${ctx.releaseId}/deployments/${ctx.deploymentId}/tasks/${ctx.deploymentId}:1/completion`,
+    body: '{"notes":"ok"}',
+  }));
+  const exposure = (percent: number) =>
+    onRelease((ctx) => ({
+      path: `/v1/releases/${ctx.releaseId}/exposure`,
+      body: JSON.stringify({ audience: `${percent}% of users`, exposurePercent: percent }),
+    }));
+  return [
+    {
+      method: 'POST',
+      path: '/v1/releases',
+      setupRequest: (request, context) => {
+        for (const key of Object.keys(context)) delete (context as Record<string, unknown>)[key];
+        return { ...request, body: planBody(seedData) };
+      },
+      onResponse: onCommand('plan', (body, _headers, ctx) => {
+        ctx.releaseId = String(body.id);
+        if (seedData.releaseIds.length < 20_000) seedData.releaseIds.push(ctx.releaseId);
+      }),
+    },
+    {
+      method: 'POST',
+      setupRequest: schedule('staging'),
+      onResponse: onCommand('schedule', (_b, headers, ctx) => (ctx.deploymentId = location(headers))),
+    },
+    { method: 'POST', setupRequest: completeTask, onResponse: onCommand('complete-task') },
+    {
+      method: 'POST',
+      setupRequest: schedule('production'),
+      onResponse: onCommand('schedule', (_b, headers, ctx) => (ctx.deploymentId = location(headers))),
+    },
+    { method: 'POST', setupRequest: completeTask, onResponse: onCommand('complete-task') },
+    {
+      method: 'POST',
+      setupRequest: onRelease((ctx) => ({
+        path: `/v1/releases/${ctx.releaseId}/readiness`,
+        body: '{"serviceDeskTrained":true,"confirmedBy":"Service desk"}',
+      })),
+      onResponse: onCommand('readiness'),
+    },
+    { method: 'POST', setupRequest: exposure(10), onResponse: onCommand('release-to-users') },
+    { method: 'POST', setupRequest: exposure(50), onResponse: onCommand('release-to-users') },
+    { method: 'POST', setupRequest: exposure(100), onResponse: onCommand('release-to-users') },
+  ];
+}
+
+interface QueryRoutes {
+  readonly dashboard: string | null;
+  readonly cmdbAsOf: string | null;
+}
+
+/** Which read-model routes this build has (they are optional: fall back to the aggregate reads). */
+async function probeQueryRoutes(base: string, seedData: Seed): Promise<QueryRoutes> {
+  const ok = async (url: string) => (await call(base, 'GET', url)).status === 200;
+  const asOf = encodeURIComponent(iso(Date.now()));
+  const dashboard = (await ok('/v1/dashboard/releases?limit=25')) ? '/v1/dashboard/releases?limit=25' : null;
+  let cmdbAsOf: string | null = null;
+  for (const candidate of [
+    `/v1/cmdb/cis?asOf=${asOf}&limit=25`,
+    `/v1/cmdb/cis?asOf=${asOf}`,
+    `/v1/cmdb?asOf=${asOf}`,
+  ]) {
+    if (await ok(candidate)) {
+      cmdbAsOf = candidate.replace(asOf, '{asOf}');
+      break;
+    }
+  }
+  void seedData;
+  return { dashboard, cmdbAsOf };
+}
+
+/** The query mix: a dashboard page and a CMDB as-of read (or the aggregate reads when those routes are missing). */
+function queryRoutes(
+  seedData: Seed,
+  routes: QueryRoutes,
+): Array<{ label: string; request: autocannon.Request }> {
+  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
+  const onQuery = (label: string) => (status: number, body: string) => {
+    counters.queries++;
+    note(label, status, body);
+  };
+  return [
+    routes.dashboard
+      ? {
+          label: 'GET /v1/dashboard/releases?limit=25',
+          request: { method: 'GET', path: routes.dashboard, onResponse: onQuery('dashboard') },
+        }
+      : {
+          label: 'GET /v1/releases/:id',
+          request: {
+            method: 'GET',
+            setupRequest: (r) => ({ ...r, path: `/v1/releases/${pick(seedData.releaseIds)}` }),
+            onResponse: onQuery('release'),
+          },
+        },
+    routes.cmdbAsOf
+      ? {
+          label: `GET ${routes.cmdbAsOf.split('?')[0]}?asOf=…`,
+          request: {
+            method: 'GET',
+            setupRequest: (r) => ({
+              ...r,
+              path: routes.cmdbAsOf!.replace(
+                '{asOf}',
+                encodeURIComponent(iso(Date.now() - Math.random() * 60_000)),
+              ),
+            }),
+            onResponse: onQuery('cmdb-as-of'),
+          },
+        }
+      : {
+          label: 'GET /v1/cis/:id',
+          request: {
+            method: 'GET',
+            setupRequest: (r) => ({ ...r, path: `/v1/cis/${pick(seedData.ciIds)}` }),
+            onResponse: onQuery('ci'),
+          },
+        },
+  ];
+}
+
+const queryRequests = (seedData: Seed, routes: QueryRoutes): autocannon.Request[] =>
+  queryRoutes(seedData, routes).map((q) => q.request);
+
+// ---- sampling ---------------------------------------------------------------------------------------------
+
+interface Samples {
+  maxRssMb: number;
+  maxLag: Record<string, number>;
+  lastLag: Record<string, number>;
+}
+
+function readStatus(pid: number): { rssMb: number; hwmMb: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number((new RegExp(`${field}:\\s+(\\d+)`).exec(status) ?? [])[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+/** Lags from /metrics: projections (events) and the CMDB process manager (events). */
+async function readLags(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const lags: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match =
+      /^rdm_(projection_lag_events|projection_lag_seconds|process_manager_lag_events)\{(?:projection|name)="([^"]+)"\} ([\d.e+-]+)/.exec(
+        line,
+      );
+    if (match) lags[`${match[2]} ${match[1].endsWith('seconds') ? 's' : 'events'}`] = Number(match[3]);
+  }
+  return lags;
+}
+
+function sampler(pid: number, base: string): { stop(): Promise<Samples> } {
+  const samples: Samples = { maxRssMb: 0, maxLag: {}, lastLag: {} };
+  const rss = setInterval(() => {
+    try {
+      samples.maxRssMb = Math.max(samples.maxRssMb, readStatus(pid).rssMb);
+    } catch {
+      /* exited */
+    }
+  }, 200);
+  let running = true;
+  const lag = (async () => {
+    while (running) {
+      try {
+        samples.lastLag = await readLags(base);
+        for (const [k, v] of Object.entries(samples.lastLag))
+          samples.maxLag[k] = Math.max(samples.maxLag[k] ?? 0, v);
+      } catch {
+        /* keep going */
+      }
+      await sleep(1000);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      clearInterval(rss);
+      await lag;
+      return samples;
+    },
+  };
+}
+
+/** Time until every lag gauge reads 0 again after a run (how far behind readers were left). */
+async function drainTime(base: string, timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const lags = await readLags(base);
+    if (Object.values(lags).every((v) => v === 0)) return Date.now() - started;
+    await sleep(100);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+// ---- runs -------------------------------------------------------------------------------------------------
+
+interface Row {
+  run: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  /** Mean response size (bytes, headers included). */
+  bytes: number;
+  rssMb?: number;
+  lag?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+
+async function cannon(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ timeout: 30, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function row(run: string, result: autocannon.Result, extra: Partial<Row> = {}): Row {
+  const r: Row = {
+    run,
+    perSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    bytes: result.requests.total ? result.throughput.total / result.requests.total : 0,
+    ...extra,
+  };
+  rows.push(r);
+  console.log(
+    `${run.padEnd(44)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(8)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  max ${r.max} ms  ${(r.bytes / 1024).toFixed(1)} KB/answer  non-2xx ${r.non2xx}  errors ${r.errors}${r.rssMb ? `  RSS ${r.rssMb.toFixed(0)} MB` : ''}${r.lag ? `  lag ${r.lag}` : ''}`,
+  );
+  return r;
+}
+
+const formatLag = (samples: Samples, drainMs: number) => {
+  const events = Object.entries(samples.maxLag).filter(([k]) => k.endsWith(' events'));
+  const worst = (names: Array<[string, number]>) =>
+    names.length ? Math.max(...names.map(([, v]) => v)) : undefined;
+  const projections = events.filter(([k]) => k.split(' ')[0] !== 'cmdbSync');
+  const seconds = worst(
+    Object.entries(samples.maxLag).filter(([k]) => k.endsWith(' s') && k.split(' ')[0] !== 'cmdbSync'),
+  );
+  const cmdb = samples.maxLag['cmdbSync events'];
+  const parts = [
+    projections.length
+      ? `projections ≤ ${worst(projections)} events / ${seconds ?? 0} s`
+      : 'no projection gauges',
+    cmdb !== undefined ? `cmdbSync ≤ ${cmdb} events` : undefined,
+  ].filter(Boolean);
+  return `${parts.join(', ')}; drained ${Number.isFinite(drainMs) ? `${(drainMs / 1000).toFixed(1)} s` : '> 120 s'} after`;
+};
+
+/** Heap and RSS of the API from its own /metrics (is the RSS live data or GC slack?). */
+async function memoryReport(base: string): Promise<string> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const mb = (name: string) =>
+    Number((new RegExp(`^${name} ([\\d.e+]+)`, 'm').exec(text) ?? [])[1] ?? NaN) / 2 ** 20;
+  return `heap used ${mb('rdm_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${mb('rdm_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('rdm_nodejs_external_memory_bytes').toFixed(0)} MB, RSS ${mb('rdm_process_resident_memory_bytes').toFixed(0)} MB`;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run "npm run build" first`);
+  const load = os.loadavg()[0];
+  console.log(
+    `HTTP benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+  );
+  console.log(
+    `${CONNECTIONS} connections, ${DURATION} s per run, API LOG_LEVEL=${LOG_LEVEL}, SQLITE_SYNCHRONOUS=${SYNCHRONOUS}, load average at start ${load.toFixed(2)}`,
+  );
+  if (load > 1)
+    console.log(`WARNING: the machine is busy (load ${load.toFixed(2)}): figures will be low and noisy.`);
+  console.log('The load generator (autocannon) runs in this process, on the same cores as the server.\n');
+
+  // 1. Baseline: bare Node http server on the same loopback.
+  const bare = await startChild(['-e', BARE_SERVER], {}, /listening on (http:\/\/\S+)/);
+  await cannon({ url: bare.url, connections: CONNECTIONS, duration: 2 });
+  const baseGet = row(
+    'baseline: bare node http, GET small JSON',
+    await cannon({ url: bare.url, connections: CONNECTIONS, duration: DURATION }),
+  );
+  const basePost = row(
+    'baseline: bare node http, POST JSON',
+    await cannon({
+      url: bare.url,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: planBody({ modelId: 'm', rfcId: 'r', ciPairs: 1, releaseIds: [], ciIds: [] }),
+    }),
+  );
+  await stopChild(bare);
+
+  // 2. The API on a fresh data dir.
+  const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'rdm-bench-http-'));
+  const profileDir = path.join(dataDir, 'cpu-profile');
+  const api = await startChild(
+    [...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
+    {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: LOG_LEVEL,
+      RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
+      SQLITE_SYNCHRONOUS: SYNCHRONOUS,
+      ...(CPU_PROF ? { RDM_CPU_PROFILE_DIR: profileDir } : {}),
+    },
+    /listening on (http:\/\/\S+)/,
+  );
+  const base = api.url;
+  const pid = api.process.pid!;
+  try {
+    const seeded = Date.now();
+    const seedData = await seed(base);
+    console.log(
+      `seeded a model, an authorized RFC and ${seedData.ciIds.length} CIs in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
+    );
+    const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+
+    // warm-up (JIT, SQLite caches), not reported
+    await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: 3,
+      headers,
+      requests: commandChain(seedData),
+    });
+    await drainTime(base);
+    counters.failures.clear();
+
+    // 3. Commands.
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // start profiling (written as api-1.cpuprofile)
+    let sampling = sampler(pid, base);
+    counters.commands = 0;
+    const commands = await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers,
+      requests: commandChain(seedData),
+    });
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // stop and write the profile
+    let samples = await sampling.stop();
+    let drain = await drainTime(base);
+    const commandRow = row(`API commands (plan/schedule/task/release)`, commands, {
+      rssMb: samples.maxRssMb,
+      lag: formatLag(samples, drain),
+    });
+    console.log(
+      `   ${counters.commands} commands answered; failures: ${counters.failures.size ? JSON.stringify(Object.fromEntries(counters.failures)) : 'none'}`,
+    );
+
+    // 4. Queries.
+    const routes = await probeQueryRoutes(base, seedData);
+    const queryNote = `${routes.dashboard ? 'GET /v1/dashboard/releases' : 'GET /v1/releases/:id (no dashboard route)'} + ${routes.cmdbAsOf ? 'CMDB as-of' : 'GET /v1/cis/:id (no CMDB as-of route)'}`;
+    counters.failures.clear();
+    await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: 2,
+      headers,
+      requests: queryRequests(seedData, routes),
+    });
+    sampling = sampler(pid, base);
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // api-2.cpuprofile: the queries run
+    const queries = await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers,
+      requests: queryRequests(seedData, routes),
+    });
+    if (CPU_PROF) api.process.kill('SIGWINCH');
+    samples = await sampling.stop();
+    const queryRow = row(`API queries (${queryNote})`, queries, { rssMb: samples.maxRssMb, note: queryNote });
+    const perRoute: Row[] = [];
+    for (const { label, request } of queryRoutes(seedData, routes)) {
+      perRoute.push(
+        row(
+          `  queries, only ${label}`,
+          await cannon({
+            url: base,
+            connections: CONNECTIONS,
+            duration: Math.max(3, Math.round(DURATION / 3)),
+            headers,
+            requests: [request],
+          }),
+        ),
+      );
+    }
+
+    // 5. Mixed: half the connections run command chains, half run queries, at the same time.
+    counters.failures.clear();
+    sampling = sampler(pid, base);
+    const half = Math.max(1, Math.floor(CONNECTIONS / 2));
+    const [mixedCommands, mixedQueries] = await Promise.all([
+      cannon({ url: base, connections: half, duration: DURATION, headers, requests: commandChain(seedData) }),
+      cannon({
+        url: base,
+        connections: CONNECTIONS - half,
+        duration: DURATION,
+        headers,
+        requests: queryRequests(seedData, routes),
+      }),
+    ]);
+    samples = await sampling.stop();
+    drain = await drainTime(base);
+    const mixedCommandRow = row(`mixed: commands (${half} connections)`, mixedCommands, {
+      rssMb: samples.maxRssMb,
+      lag: formatLag(samples, drain),
+    });
+    const mixedQueryRow = row(`mixed: queries (${CONNECTIONS - half} connections)`, mixedQueries);
+    const { hwmMb } = readStatus(pid);
+    const memory = await memoryReport(base);
+
+    console.log(
+      '\n| run | req/s | × baseline | p50 ms | p99 ms | KB/answer | non-2xx | peak RSS MB | projection lag (max during run; drain) |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    const ratio = (r: Row, b: Row) => `${((r.perSecond / b.perSecond) * 100).toFixed(1)} %`;
+    for (const [r, b] of [
+      [baseGet, baseGet],
+      [basePost, basePost],
+      [commandRow, basePost],
+      [queryRow, baseGet],
+      [mixedCommandRow, basePost],
+      [mixedQueryRow, baseGet],
+      ...perRoute.map((r) => [r, baseGet] as const),
+    ] as const) {
+      console.log(
+        `| ${r.run} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${ratio(r, b)} | ${r.p50} | ${r.p99} | ${(r.bytes / 1024).toFixed(1)} | ${r.non2xx} | ${r.rssMb ? r.rssMb.toFixed(0) : ''} | ${r.lag ?? ''} |`,
+      );
+    }
+    console.log(
+      `\nPeak RSS of the API over the whole run (VmHWM): ${hwmMb.toFixed(0)} MB; at the end: ${memory}`,
+    );
+    const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    console.log(
+      `Targets (2 cores): commands ≥ ${TARGETS.commandsPerSecond}/s at p99 ≤ ${TARGETS.commandP99Ms} ms: ${Math.round(commandRow.perSecond)}/s at p99 ${commandRow.p99} ms → ${verdict(commandRow.perSecond >= TARGETS.commandsPerSecond && commandRow.p99 <= TARGETS.commandP99Ms)}`,
+    );
+    console.log(
+      `                   queries ≥ ${TARGETS.queriesPerSecond}/s: ${Math.round(queryRow.perSecond)}/s → ${verdict(queryRow.perSecond >= TARGETS.queriesPerSecond)}`,
+    );
+    console.log(
+      `                   RSS ≤ ${TARGETS.rssMb} MB: ${hwmMb.toFixed(0)} MB → ${verdict(hwmMb <= TARGETS.rssMb)}`,
+    );
+    if (process.env.BENCH_JSON)
+      fs.writeFileSync(
+        process.env.BENCH_JSON,
+        JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            cpus: os.cpus().length,
+            cpu: os.cpus()[0]?.model,
+            load,
+            rows,
+            hwmMb,
+            memory,
+          },
+          null,
+          2,
+        ),
+      );
+    if (CPU_PROF) {
+      printProfile(path.join(profileDir, 'api-1.cpuprofile'), 'the commands run');
+      printProfile(path.join(profileDir, 'api-2.cpuprofile'), 'the queries run');
+    }
+  } finally {
+    await stopChild(api);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+const AREAS: Array<[string, RegExp]> = [
+  ['SQLite (better-sqlite3 + event store adapter)', /better-sqlite3|libs\/event-store|libs\/read-store/],
+  [
+    'validation (class-validator/-transformer, ValidationPipe)',
+    /class-validator|class-transformer|reflect-metadata|pipes\/validation|apps\/api\/.*(validat|dto)/,
+  ],
+  ['logging (pino, pino-http, nestjs-pino)', /pino|sonic-boom|thread-stream/],
+  [
+    'Nest + Express + middleware (router, helmet, body-parser, rxjs, throttler)',
+    /@nestjs|express|router|helmet|body-parser|raw-body|rxjs|on-finished|finalhandler|content-type|type-is|iconv|path-to-regexp|qs\//,
+  ],
+  ['metrics (prom-client)', /prom-client/],
+  [
+    'domain + application (deciders, executor, hash chain, process managers)',
+    /libs\/domain|libs\/application|canonicalize|^node:(internal\/)?crypto|apps\/api/,
+  ],
+  ['projections', /libs\/projections/],
+  ['node core (http, net, streams, timers, microtasks)', /^node:/],
+];
+
+/** Where the API's CPU time went during a run: self time by area and the top functions. */
+function printProfile(file: string, what: string): void {
+  if (!fs.existsSync(file)) return console.log(`no CPU profile was written for ${what}`);
+  const keep = path.join(os.tmpdir(), `rdm-http-bench-${Date.now()}-${path.basename(file)}`);
+  fs.copyFileSync(file, keep);
+  const profile = JSON.parse(fs.readFileSync(keep, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  for (const [id, micros] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    // Native frames (no url) count for the JavaScript frame that called them.
+    let owner = byId.get(id)!;
+    while (!owner.callFrame.url && parent.has(owner.id) && !/^\(/.test(owner.callFrame.functionName))
+      owner = byId.get(parent.get(owner.id)!)!;
+    const where = owner.callFrame.url.replace(/^file:\/\//, '');
+    const area = /^\((garbage collector|idle|program)\)$/.test(functionName)
+      ? functionName
+      : where.startsWith('node:inspector') || where.includes('cpu-profile-preload')
+        ? '(profiler itself)'
+        : (AREAS.find(([, pattern]) =>
+            pattern.test(where.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')),
+          ) ?? ['other'])[0];
+    byArea.set(area, (byArea.get(area) ?? 0) + micros);
+    const short = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*node_modules\//, '')
+      .replace(/.*\/dist\//, '');
+    const fn = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : `(native, from ${where.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')})`}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`)
+      .join('\n');
+  console.log(
+    `\nCPU profile of the API during ${what} (${(total / 1e6).toFixed(1)} s of samples; kept at ${keep}):`,
+  );
+  console.log(`by area (self time; native calls count for their caller):\n${top(byArea, 14)}`);
+  console.log(`top functions (self time):\n${top(byFunction, 25)}`);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});
