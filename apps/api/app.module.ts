@@ -16,6 +16,7 @@ import { ApiKeyThrottlerGuard, rateLimitOptions } from './http/rate-limit';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
+import { CmdbController, MaturityController } from './analytics';
 import { ConsoleModule } from './console/console.module';
 import { AsyncApiController } from './integrations/events/asyncapi.controller';
 import { EventsStreamController } from './integrations/events/events-stream.controller';
@@ -66,6 +67,8 @@ export class AppModule {
         EventsStreamController,
         AsyncApiController,
         ...READ_MODEL_CONTROLLERS,
+        CmdbController,
+        MaturityController,
         AuditController,
         RollbackController,
       ],

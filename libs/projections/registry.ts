@@ -1,3 +1,5 @@
+import { cmdbProjection } from './cmdb/projection';
+import { maturityProjection } from './maturity/projection';
 import type { Projection } from './projection';
 import { releaseCalendarProjection } from './release-calendar/release-calendar.projection';
 import { releaseDashboardProjection } from './release-dashboard/release-dashboard.projection';
@@ -12,4 +14,6 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   releaseDashboardProjection,
   releaseTimelineProjection,
   releaseCalendarProjection,
+  cmdbProjection,
+  maturityProjection,
 ];

@@ -368,7 +368,8 @@ describe('projections survive kill -9 in the middle of a batch', () => {
       for (const projection of ALL_PROJECTIONS) {
         await cleanRunner.rebuild(projection.name);
         const documents = await dumpActive(recoveredRunner, projection.name);
-        expect(Object.keys(documents).length).toBeGreaterThan(0);
+        // The scenario registers no CIs, so only the CMDB may be empty; the others must not compare vacuously.
+        if (projection.name !== 'cmdb') expect(Object.keys(documents).length).toBeGreaterThan(0);
         expect(documents).toEqual(await dumpActive(cleanRunner, projection.name));
       }
     } finally {
