@@ -178,14 +178,16 @@ describe('SqliteReadStore specifics', () => {
 
   it('rolls the writes back when the transaction fails after writing them (checkpoint write fails)', async () => {
     const file = tempFile();
-    const store = new SqliteReadStore({ file });
-    await store.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
+    const first = new SqliteReadStore({ file });
+    await first.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
+    await first.close();
     const saboteur = new Database(file);
     // Fails the checkpoint update, which runs after the document writes inside the same transaction.
     saboteur.exec(
       "CREATE TRIGGER fail_checkpoint BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
     );
     saboteur.close();
+    const store = new SqliteReadStore({ file });
     await expect(
       store.commit(
         'p',
