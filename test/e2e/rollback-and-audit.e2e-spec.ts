@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ciDecider, CiEvent } from '@rdm/domain';
 import { CmdbSyncProcessManager } from '@rdm/application/process-managers';
+import { ProjectionRunner } from '@rdm/projections/runner';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { Scenario } from '../support/scenario';
 
@@ -92,6 +93,10 @@ describe('rollback tooling, audit history, export/import, restore', () => {
       .reduce((s, e) => ciDecider.evolve(s, { type: e.type, data: e.data } as CiEvent), ciDecider.initialState);
     expect((await ci('api-d')).attributes).toEqual(asOfState!.attributes);
     expect(events[events.length - 1].type).toBe('CiAttributesChanged'); // a compensating event; nothing deleted
+    // …and equals what the CMDB read model's own as-of query says about that instant.
+    await api.app.get(ProjectionRunner).waitUntilCaughtUp(await api.store.headPosition());
+    const asOfQuery = await api.http.get(`/v1/cmdb/cis/api-d?asOf=${encodeURIComponent(asOf.toISOString())}`).set(api.auth('analyst')).expect(200);
+    expect(asOfQuery.body.attributes).toEqual((await ci('api-d')).attributes);
   });
 
   it('export → import into an empty store → verify: same events, same order, chains intact', async () => {
