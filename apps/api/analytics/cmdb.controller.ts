@@ -44,7 +44,7 @@ export class CmdbController {
   }
 
   @Get('cis')
-  @RequirePermission('read.metrics')
+  @RequirePermission('read.resources')
   @ApiOperation({ summary: 'Every CI (by service / environment) now or as it stood at `asOf`; JSON or CSV' })
   async list(@Query() query: CisQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const asOf = instant(query.asOf, 'asOf');
@@ -68,7 +68,7 @@ export class CmdbController {
   }
 
   @Get('diff')
-  @RequirePermission('read.metrics')
+  @RequirePermission('read.resources')
   @ApiOperation({
     summary: 'What differs between the CMDB at `from` and at `to` (registrations, retirements, attributes)',
   })
@@ -123,7 +123,7 @@ export class CmdbController {
   }
 
   @Get('cis/:ciId')
-  @RequirePermission('read.metrics')
+  @RequirePermission('read.resources')
   @ApiOperation({
     summary:
       'One CI now or as it stood at `asOf`, with the source (release, cause, since) of every attribute',
@@ -146,7 +146,7 @@ export class CmdbController {
   }
 
   @Get('cis/:ciId/history')
-  @RequirePermission('read.metrics')
+  @RequirePermission('read.resources')
   @ApiOperation({
     summary: "A CI's attribute versions (value, valid-from, valid-to, causing release), oldest first; paged",
   })
@@ -164,7 +164,7 @@ export class CmdbController {
   }
 
   @Get('releases/:releaseId/changes')
-  @RequirePermission('read.metrics')
+  @RequirePermission('read.resources')
   @ApiOperation({ summary: 'What a release changed in the CMDB (and what its rollback restored)' })
   async releaseChanges(
     @Param('releaseId', IdParam) releaseId: string,
