@@ -29,15 +29,16 @@ const STORES = process.env.CMDB_BENCH_STORE ?? 'both';
 (enabled ? describe : describe.skip)(`whole-CMDB as-of at ${EVENTS} events / ${CIS} CIs`, () => {
   const collection = (logical: string) => physicalCollection(cmdbProjection, logical);
   const memory = new InMemoryReadStore({ serialize: true });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-bench-'));
-  const sqlite =
-    STORES === 'memory'
-      ? undefined
-      : new SqliteReadStore({ file: path.join(dir, 'read.db'), synchronous: 'OFF' });
+  // Created in beforeAll: a skipped suite must leave nothing behind.
+  let dir = '';
+  let sqlite: SqliteReadStore | undefined;
   let first = '';
   let last = '';
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-bench-'));
+    if (STORES !== 'memory')
+      sqlite = new SqliteReadStore({ file: path.join(dir, 'read.db'), synchronous: 'OFF' });
     const docs = new Map<string, Map<string, ReadDocument>>([
       [C.cis, new Map()],
       [C.segments, new Map()],
@@ -100,7 +101,7 @@ const STORES = process.env.CMDB_BENCH_STORE ?? 'both';
 
   afterAll(async () => {
     await sqlite?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const measure = async (store: ReadStore, label: string, run: () => Promise<number>) => {

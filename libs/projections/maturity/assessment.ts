@@ -237,14 +237,12 @@ export function assessMaturity(input: AssessmentInput, definitions: MetricDefini
       threshold: `<= ${t.l4MaxReleaseConflicts}`,
       met: conflicts.length <= t.l4MaxReleaseConflicts,
       evidence: {
-        conflicts: conflicts
-          .slice(0, MAX_IDS)
-          .map((c) => ({
-            at: c.at,
-            ciId: c.ciId,
-            releaseId: c.releaseId,
-            otherReleaseIds: c.otherReleaseIds,
-          })),
+        conflicts: conflicts.slice(0, MAX_IDS).map((c) => ({
+          at: c.at,
+          ciId: c.ciId,
+          releaseId: c.releaseId,
+          otherReleaseIds: c.otherReleaseIds,
+        })),
       },
     },
     {
