@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
+import { Migration, runMigrations } from './migrations';
 import { EventStoreUnavailable } from '../errors';
 
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
 
 /**
  * Append-only schema. Positions come from AUTOINCREMENT so a position is never reused, even if a
@@ -45,23 +41,5 @@ const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function migrate(db: Database.Database, file: string): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
-    version: number | null;
-  };
-  const current = row.version ?? 0;
-  if (current > LATEST_SCHEMA_VERSION) {
-    throw new EventStoreUnavailable(
-      `${file} has event-store schema version ${current}, newer than this program understands ` +
-        `(${LATEST_SCHEMA_VERSION}). Upgrade the program; do not point an older version at this data.`,
-    );
-  }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-    db.transaction(() => {
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-    }).immediate();
-  }
+  runMigrations(db, file, { kind: 'event-store', migrations: MIGRATIONS, fail: (message) => new EventStoreUnavailable(message) });
 }

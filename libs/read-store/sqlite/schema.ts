@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
+import { Migration, runMigrations } from '@rdm/event-store/sqlite/migrations';
 import { ReadStoreUnavailable } from '../errors';
 
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
 
 /**
  * The read store's own file (beside the event store's, never inside it): one table of JSON documents keyed
@@ -38,36 +34,5 @@ const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function migrate(db: Database.Database, file: string): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
-    version: number | null;
-  };
-  const current = row.version ?? 0;
-  if (current > LATEST_SCHEMA_VERSION) {
-    throw new ReadStoreUnavailable(
-      `${file} has read-store schema version ${current}, newer than this program understands ` +
-        `(${LATEST_SCHEMA_VERSION}). Upgrade the program; do not point an older version at this data.`,
-    );
-  }
-  const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as Array<{
-    version: number;
-    name: string;
-  }>;
-  for (const { version, name } of applied) {
-    const ours = MIGRATIONS.find((m) => m.version === version);
-    if (ours && ours.name !== name) {
-      throw new ReadStoreUnavailable(
-        `${file} is not a read-store database (its schema is "${name}"; is it the event store's file?). ` +
-          'Give the read store a file of its own.',
-      );
-    }
-  }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-    db.transaction(() => {
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-    }).immediate();
-  }
+  runMigrations(db, file, { kind: 'read-store', migrations: MIGRATIONS, fail: (message) => new ReadStoreUnavailable(message) });
 }
