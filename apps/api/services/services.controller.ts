@@ -32,21 +32,11 @@ export class ServicesController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const callId = body.callId ?? this.gateway.newId(req);
-    const data = {
-      serviceId,
+    const { calledAt, summary } = body;
+    return {
+      ...(await this.record(req, res, serviceId, 'LogServiceDeskCall', { callId, calledAt, summary }, body)),
       callId,
-      calledAt: body.calledAt,
-      summary: body.summary,
-      attribution: attribution(body.attribution),
     };
-    const result = await this.gateway.send(
-      req,
-      res,
-      'service',
-      { type: 'LogServiceDeskCall', data },
-      { created: `/v1/services/${serviceId}` },
-    );
-    return { ...result, callId };
   }
 
   @Post(':serviceId/downtime')
@@ -59,22 +49,18 @@ export class ServicesController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const downtimeId = body.downtimeId ?? this.gateway.newId(req);
-    const data = {
-      serviceId,
+    const { start, end, description } = body;
+    return {
+      ...(await this.record(
+        req,
+        res,
+        serviceId,
+        'RecordDowntime',
+        { downtimeId, start, end, description },
+        body,
+      )),
       downtimeId,
-      start: body.start,
-      end: body.end,
-      description: body.description,
-      attribution: attribution(body.attribution),
     };
-    const result = await this.gateway.send(
-      req,
-      res,
-      'service',
-      { type: 'RecordDowntime', data },
-      { created: `/v1/services/${serviceId}` },
-    );
-    return { ...result, downtimeId };
   }
 
   @Post(':serviceId/incident-attributions')
@@ -89,21 +75,18 @@ export class ServicesController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const incidentId = body.incidentId ?? this.gateway.newId(req);
-    const data = {
-      serviceId,
+    const { occurredAt, summary } = body;
+    return {
+      ...(await this.record(
+        req,
+        res,
+        serviceId,
+        'AttributeIncidentToDeployment',
+        { incidentId, occurredAt, summary },
+        body,
+      )),
       incidentId,
-      occurredAt: body.occurredAt,
-      summary: body.summary,
-      attribution: attribution(body.attribution),
     };
-    const result = await this.gateway.send(
-      req,
-      res,
-      'service',
-      { type: 'AttributeIncidentToDeployment', data },
-      { created: `/v1/services/${serviceId}` },
-    );
-    return { ...result, incidentId };
   }
 
   @Get(':serviceId')
@@ -111,5 +94,18 @@ export class ServicesController {
   @ApiOperation({ summary: 'The ids of the signals recorded for the service (404 until its first signal)' })
   get(@Param('serviceId', IdParam) serviceId: string, @Res({ passthrough: true }) res: Response) {
     return this.gateway.read(res, 'service', serviceId, 'Service');
+  }
+
+  /** Every signal: the service's stream, its attribution as plain data, 201 with the service as Location. */
+  private record(
+    req: Request,
+    res: Response,
+    serviceId: string,
+    type: string,
+    fields: Record<string, unknown>,
+    body: { attribution?: AttributionDto },
+  ) {
+    const data = { serviceId, ...fields, attribution: attribution(body.attribution) };
+    return this.gateway.send(req, res, 'service', { type, data }, { created: `/v1/services/${serviceId}` });
   }
 }

@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { CiEvent, ciDecider, ConfigurationItem, deepEqual, JsonObject, JsonValue, planRevert, Release, RevertPlan } from '@rdm/domain';
+import {
+  CiEvent,
+  ciDecider,
+  ConfigurationItem,
+  fold,
+  planRestore,
+  planRevert,
+  Release,
+  RestorePlan,
+  RevertPlan,
+} from '@rdm/domain';
 import { EventStore, RecordedEvent, StreamNotFound } from '@rdm/event-store';
 import { Aggregates } from '../commands/aggregates';
 import { CommandExecutor } from '../commands/command-executor';
@@ -21,10 +31,8 @@ export interface RollbackPlan {
   readonly blocked: boolean;
 }
 
-export interface RestoreChange {
+export interface RestoreChange extends RestorePlan {
   readonly ciId: string;
-  readonly attributes: JsonObject;
-  readonly changes: Array<{ attribute: string; from: JsonValue | null; to: JsonValue | null }>;
 }
 
 /** Rollback tooling: what reverting a release would do, and restoring CIs to an instant. */
@@ -37,17 +45,38 @@ export class RollbackPlanner {
   ) {}
 
   async plan(releaseId: string, environment?: string): Promise<RollbackPlan> {
-    const release = (await this.executor.load(this.aggregates.spec('release'), releaseId)).state as Release | null;
-    if (!release) throw new Problem(404, 'release.not-found', 'Release not found', `No release with id ${releaseId}.`);
+    const release = (await this.executor.load(this.aggregates.spec('release'), releaseId))
+      .state as Release | null;
+    if (!release)
+      throw new Problem(404, 'release.not-found', 'Release not found', `No release with id ${releaseId}.`);
     const entries = release.manifest.filter((entry) => !environment || entry.environment === environment);
     const cis = await Promise.all(
       [...new Map(entries.map((e) => [e.ciId, e])).values()].map(async (entry): Promise<CiRollbackPlan> => {
-        const ci = (await this.executor.load(this.aggregates.spec('ci'), entry.ciId)).state as ConfigurationItem | null;
-        if (!ci) return { ciId: entry.ciId, environment: entry.environment, missing: true, reverts: [], conflicts: [], hasChanges: false };
-        return { ciId: entry.ciId, environment: entry.environment, missing: false, ...planRevert(ci, releaseId) };
+        const ci = (await this.executor.load(this.aggregates.spec('ci'), entry.ciId))
+          .state as ConfigurationItem | null;
+        if (!ci)
+          return {
+            ciId: entry.ciId,
+            environment: entry.environment,
+            missing: true,
+            reverts: [],
+            conflicts: [],
+            hasChanges: false,
+          };
+        return {
+          ciId: entry.ciId,
+          environment: entry.environment,
+          missing: false,
+          ...planRevert(ci, releaseId),
+        };
       }),
     );
-    return { releaseId, environment: environment ?? null, cis, blocked: cis.some((c) => c.conflicts.length > 0) };
+    return {
+      releaseId,
+      environment: environment ?? null,
+      cis,
+      blocked: cis.some((c) => c.conflicts.length > 0),
+    };
   }
 
   /**
@@ -62,17 +91,8 @@ export class RollbackPlanner {
       const then = foldCi(events.filter((e) => eventTime(e) <= asOf.getTime()));
       const now = foldCi(events);
       if (!then || !now) continue; // registered after the instant (or unknown): nothing to restore to
-      const names = new Set([...Object.keys(then.attributes), ...Object.keys(now.attributes)]);
-      const changes = [...names]
-        .map((attribute) => ({
-          attribute,
-          from: Object.hasOwn(now.attributes, attribute) ? now.attributes[attribute] : null,
-          to: Object.hasOwn(then.attributes, attribute) ? then.attributes[attribute] : null,
-        }))
-        .filter((change) => !deepEqual(change.from, change.to));
-      if (changes.length > 0) {
-        plans.push({ ciId, attributes: Object.fromEntries(changes.map((c) => [c.attribute, c.to])), changes });
-      }
+      const plan = planRestore(now, then);
+      if (plan.changes.length > 0) plans.push({ ciId, ...plan });
     }
     return plans;
   }
@@ -91,7 +111,11 @@ export class RollbackPlanner {
     const ids: string[] = [];
     let after: bigint | 'start' = 'start';
     for (;;) {
-      const page = await this.store.readAll({ after, maxCount: 1000, filter: { categories: ['ci'], eventTypes: ['CiRegistered'] } });
+      const page = await this.store.readAll({
+        after,
+        maxCount: 1000,
+        filter: { categories: ['ci'], eventTypes: ['CiRegistered'] },
+      });
       if (page.length === 0) return ids;
       for (const event of page) {
         const data = event.data as { ciId: string; services: string[] };
@@ -102,7 +126,11 @@ export class RollbackPlanner {
   }
 }
 
-const eventTime = (event: RecordedEvent): number => Date.parse(String(event.metadata.occurredAt ?? event.createdAt.toISOString()));
+const eventTime = (event: RecordedEvent): number =>
+  Date.parse(String(event.metadata.occurredAt ?? event.createdAt.toISOString()));
 
 const foldCi = (events: readonly RecordedEvent[]): ConfigurationItem | null =>
-  events.reduce((state, e) => ciDecider.evolve(state, { type: e.type, data: e.data } as CiEvent), ciDecider.initialState);
+  fold(
+    ciDecider,
+    events.map((e) => ({ type: e.type, data: e.data }) as CiEvent),
+  );

@@ -4,6 +4,7 @@ import { JsonValue } from '../shared/json';
 import { CiCommand, RevertReleaseChanges } from './commands';
 import { ciDecider } from './decider';
 import { CiEvent } from './events';
+import { planRestore } from './plan-restore';
 import { planRevert } from './plan-revert';
 import { ConfigurationItem } from './state';
 
@@ -381,14 +382,28 @@ describe('Configuration item', () => {
 describe('attribute names that are Object.prototype members', () => {
   const registered: CiEvent = {
     type: 'CiRegistered',
-    data: { ciId: 'c', name: 'c', ciType: 'app', environment: 'development', services: ['s'], attributes: {}, registeredAt: now },
+    data: {
+      ciId: 'c',
+      name: 'c',
+      ciType: 'app',
+      environment: 'development',
+      services: ['s'],
+      attributes: {},
+      registeredAt: now,
+    },
   } as CiEvent;
 
   it('records toString / constructor as ordinary attributes changing from null', () => {
     const applied = ciDecider.decide(
       {
         type: 'ApplyReleaseChanges',
-        data: { ciId: 'c', releaseId: 'r', deploymentId: 'd', environment: 'development', attributes: { toString: 'x', constructor: 'y' } },
+        data: {
+          ciId: 'c',
+          releaseId: 'r',
+          deploymentId: 'd',
+          environment: 'development',
+          attributes: { toString: 'x', constructor: 'y' },
+        },
       },
       fold(ciDecider, [registered]),
       { now },
@@ -402,5 +417,32 @@ describe('attribute names that are Object.prototype members', () => {
     const revert = planRevert(fold(ciDecider, [registered, ...applied]) as ConfigurationItem, 'r');
     expect(revert.reverts).toContainEqual({ attribute: 'toString', from: 'x', to: null });
     expect(revert.conflicts).toEqual([]);
+  });
+});
+
+describe('planRestore', () => {
+  const base = {
+    ciId: 'c',
+    name: 'c',
+    ciType: 'app',
+    environment: 'development',
+    services: ['s'],
+    provenance: {},
+    releaseChanges: [],
+    status: 'active',
+    registeredAt: now,
+    retiredAt: null,
+  } as const;
+  it('restores changed values, removes attributes added since, and leaves equal ones alone', () => {
+    const then: ConfigurationItem = { ...base, attributes: { version: '2.0', port: 8080 } };
+    const current: ConfigurationItem = { ...base, attributes: { version: '3.0', port: 8080, extra: true } };
+    expect(planRestore(current, then)).toEqual({
+      attributes: { version: '2.0', extra: null },
+      changes: [
+        { attribute: 'version', from: '3.0', to: '2.0' },
+        { attribute: 'extra', from: true, to: null },
+      ],
+    });
+    expect(planRestore(then, then).changes).toEqual([]);
   });
 });
