@@ -21,6 +21,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
   });
 
+  it('chooses the HTTP adapter, and refuses an unknown one', () => {
+    expect(loadConfig({}).HTTP_ADAPTER).toBe('express');
+    expect(loadConfig({ HTTP_ADAPTER: 'fastify' }).HTTP_ADAPTER).toBe('fastify');
+    expect(() => loadConfig({ HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER="koa".*express, fastify/);
+  });
+
   it('requires a connection string when EventStoreDB is chosen', () => {
     expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(
       /EVENTSTORE_CONNECTION_STRING is required/,

@@ -63,6 +63,10 @@ export class AppConfig {
   @Min(1024)
   MAX_BODY_BYTES = 1024 * 1024;
 
+  /** The Nest HTTP platform under the API; both behave the same (apps/api/http), they differ in speed. */
+  @IsIn(['express', 'fastify'])
+  HTTP_ADAPTER: 'express' | 'fastify' = 'express';
+
   get eventStoreFile(): string {
     return path.join(this.DATA_DIR, 'events.db');
   }
