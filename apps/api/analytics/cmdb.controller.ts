@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { Problem } from '@rdm/application/problem';
 import {
   CiSnapshot,
@@ -46,7 +46,7 @@ export class CmdbController {
   @Get('cis')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'Every CI (by service / environment) now or as it stood at `asOf`; JSON or CSV' })
-  async list(@Query() query: CisQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async list(@Query() query: CisQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const asOf = instant(query.asOf, 'asOf');
     const view = await this.view();
     const items = await answering(() =>
@@ -72,7 +72,7 @@ export class CmdbController {
   @ApiOperation({
     summary: 'What differs between the CMDB at `from` and at `to` (registrations, retirements, attributes)',
   })
-  async diff(@Query() query: DiffQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async diff(@Query() query: DiffQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const from = instant(query.from, 'from')!;
     const to = instant(query.to, 'to')!;
     if (from > to) throw invalid('from must not be after to.');
@@ -169,8 +169,8 @@ export class CmdbController {
   async releaseChanges(
     @Param('releaseId', IdParam) releaseId: string,
     @Query() query: FormatQueryDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const view = await this.view();
     const changes = await answering(() => getReleaseChanges(view.store, view.collection, releaseId));

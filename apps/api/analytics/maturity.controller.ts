@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import {
   addDaysIso,
   GroupDimension,
@@ -62,7 +62,7 @@ export class MaturityController {
     summary:
       'POM metrics per period (and service / model): deployments, service desk calls following them, downtime, unit cost per release, model reviews',
   })
-  async pom(@Query() query: MetricsQueryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async pom(@Query() query: MetricsQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const params = this.slice(query);
     const view = await this.view();
     const report = await answering(() => queryPom(view.store, view.collection, params, METRIC_DEFINITIONS));
@@ -76,8 +76,8 @@ export class MaturityController {
   })
   async reviews(
     @Query() query: ReviewsQueryDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const to = instant(query.to, 'to') ?? new Date().toISOString();
     const from = instant(query.from, 'from') ?? addDaysIso(to, -365);
@@ -99,8 +99,8 @@ export class MaturityController {
   @ApiOperation({ summary: 'Maturity assessment (levels 2–5) with the evidence for every criterion' })
   async maturity(
     @Query() query: MaturityQueryDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const now = new Date().toISOString();
     const from = instant(query.from, 'from');
@@ -140,8 +140,8 @@ export class MaturityController {
   })
   async dora(
     @Query() query: MetricsQueryDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const params = this.slice(query);
     const view = await this.view();

@@ -1,12 +1,12 @@
-import type { Request, Response } from 'express';
 import { Problem } from '@rdm/application/problem';
 import { toCsv } from '@rdm/projections/maturity';
 import { InvalidQuery } from '@rdm/read-store';
+import { answerWith, HttpReply, HttpRequest } from '../http/exchange';
 
 export type Format = 'json' | 'csv';
 
 /** `?format=` wins; otherwise an Accept header that asks for text/csv (and not JSON) gets CSV. */
-export function formatOf(request: Request, format: Format | undefined): Format {
+export function formatOf(request: HttpRequest, format: Format | undefined): Format {
   if (format) return format;
   const accept = String(request.headers.accept ?? '');
   return /text\/csv/i.test(accept) && !/application\/json/i.test(accept) ? 'csv' : 'json';
@@ -14,7 +14,7 @@ export function formatOf(request: Request, format: Format | undefined): Format {
 
 /** JSON as is, or the table as CSV (text/csv, header row, RFC 4180) downloaded as `<name>.csv`. */
 export function respond(
-  response: Response,
+  response: HttpReply,
   format: Format,
   name: string,
   json: unknown,
@@ -22,8 +22,12 @@ export function respond(
   columns?: readonly string[],
 ): unknown {
   if (format !== 'csv') return json;
-  response.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  response.setHeader('Content-Disposition', `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`);
+  answerWith(response, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`,
+    },
+  });
   return toCsv(rows(), columns);
 }
 

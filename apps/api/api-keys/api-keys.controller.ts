@@ -1,15 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { ApiKeysService, IssuedKey, Principal } from '@rdm/application/auth';
+import { ApiKeysService, IssuedKey } from '@rdm/application/auth';
 import { RequirePermission } from '../http/auth.guard';
+import { answerWith, HttpReply, HttpRequest } from '../http/exchange';
 import { IdParam } from '../http/id-param.pipe';
 import { IssueApiKeyDto, RevokeApiKeyDto } from './api-key.dto';
 
-type AuthenticatedRequest = Request & { principal?: Principal };
-
 /** Who did it, in the same form as command metadata (`name (keyId)`). */
-const issuerOf = (req: AuthenticatedRequest): string =>
+const issuerOf = (req: HttpRequest): string =>
   `${req.principal?.name ?? 'unknown'} (${req.principal?.keyId ?? 'unknown'})`;
 
 /**
@@ -27,12 +25,11 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Issue an API key with roles; the token is shown in this response only' })
   async issue(
     @Body() body: IssueApiKeyDto,
-    @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<IssuedKey> {
     const issued = await this.keys.issue(body.name, [...new Set(body.roles)], issuerOf(req));
-    res.status(201);
-    res.setHeader('Cache-Control', 'no-store');
+    answerWith(res, { status: 201, headers: { 'Cache-Control': 'no-store' } });
     return { keyId: issued.keyId, name: issued.name, roles: issued.roles, token: issued.token };
   }
 
@@ -60,7 +57,7 @@ export class ApiKeysController {
   async revoke(
     @Param('keyId', IdParam) keyId: string,
     @Body() body: RevokeApiKeyDto,
-    @Req() req: AuthenticatedRequest,
+    @Req() req: HttpRequest,
   ) {
     await this.keys.revoke(keyId, issuerOf(req), body.reason);
     // revoke() appends without waiting for the live key view that authenticate() reads; list() catches

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -18,8 +18,8 @@ export class BlackoutsController {
   @ApiOperation({ summary: 'Schedule a blackout window for services in environments' })
   schedule(
     @Body() body: ScheduleBlackoutDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const blackoutId = this.gateway.newId(req);
     return this.gateway.send(
@@ -37,8 +37,8 @@ export class BlackoutsController {
   cancel(
     @Param('blackoutId', IdParam) blackoutId: string,
     @Body() body: CancelBlackoutDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'blackout', {
       type: 'CancelBlackoutWindow',
@@ -49,7 +49,7 @@ export class BlackoutsController {
   @Get(':blackoutId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The blackout window as folded from its stream (ETag = stream revision)' })
-  get(@Param('blackoutId', IdParam) blackoutId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('blackoutId', IdParam) blackoutId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'blackout', blackoutId, 'Blackout window');
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -19,7 +19,7 @@ export class CisController {
   @Post()
   @RequirePermission('ci.manage')
   @ApiOperation({ summary: 'Register a configuration item under its (client-chosen) natural id' })
-  register(@Body() body: RegisterCiDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  register(@Body() body: RegisterCiDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const { ciId, attributes, ...rest } = body;
     return this.gateway.send(
       req,
@@ -38,8 +38,8 @@ export class CisController {
   change(
     @Param('ciId', IdParam) ciId: string,
     @Body() body: ChangeCiAttributesDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'ci', { type: 'ChangeCiAttributes', data: { ...body, ciId } });
   }
@@ -52,8 +52,8 @@ export class CisController {
   revert(
     @Param('ciId', IdParam) ciId: string,
     @Body() body: RevertReleaseChangesDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'ci', { type: 'RevertReleaseChanges', data: { ...body, ciId } });
   }
@@ -66,8 +66,8 @@ export class CisController {
   retire(
     @Param('ciId', IdParam) ciId: string,
     @Body() body: RetireCiDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'ci', { type: 'RetireCi', data: { ...body, ciId } });
   }
@@ -75,7 +75,7 @@ export class CisController {
   @Get(':ciId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The configuration item as folded from its stream (ETag = stream revision)' })
-  get(@Param('ciId', IdParam) ciId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('ciId', IdParam) ciId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'ci', ciId, 'Configuration item');
   }
 }

@@ -1,10 +1,10 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Problem } from '@rdm/application/problem';
 import { Public } from '../http/auth.guard';
+import { answerWith, HttpReply } from '../http/exchange';
 import { CONTENT_TYPES, chartLibraryFile, consoleAssetsDir } from './console-assets';
 
 /**
@@ -19,12 +19,12 @@ export class ConsoleController {
   private readonly root = consoleAssetsDir();
 
   @Get()
-  index(@Res() res: Response): Promise<void> {
+  index(@Res({ passthrough: true }) res: HttpReply): Promise<StreamableFile> {
     return this.send(res, path.join(this.root, 'index.html'));
   }
 
   @Get('vendor/chart.umd.js')
-  async chartLibrary(@Res() res: Response): Promise<void> {
+  async chartLibrary(@Res({ passthrough: true }) res: HttpReply): Promise<StreamableFile> {
     const file = chartLibraryFile();
     if (!file)
       throw new Problem(
@@ -36,9 +36,16 @@ export class ConsoleController {
     return this.send(res, file, 'public, max-age=3600');
   }
 
-  @Get('*path')
-  async asset(@Param('path') requested: string | string[], @Res() res: Response): Promise<void> {
-    const relative = (Array.isArray(requested) ? requested.join('/') : requested).replace(/^\/+/, '');
+  /**
+   * Any asset up to three folders deep (`styles.css`, `js/app.js`, `js/pages/board.js`). Named segments
+   * rather than a wildcard, whose syntax Express (`*path`) and Fastify (`*`) do not share.
+   */
+  @Get([':p1', ':p1/:p2', ':p1/:p2/:p3'])
+  async asset(
+    @Param() params: Record<string, string | undefined>,
+    @Res({ passthrough: true }) res: HttpReply,
+  ): Promise<StreamableFile> {
+    const relative = [params.p1, params.p2, params.p3].filter((part) => part !== undefined).join('/');
     const file = path.resolve(this.root, relative);
     const extension = path.extname(file);
     // Only known asset types, only inside the assets folder (no "..", no absolute paths).
@@ -47,17 +54,22 @@ export class ConsoleController {
     return this.send(res, file);
   }
 
-  private async send(res: Response, file: string, cacheControl = 'no-cache'): Promise<void> {
+  /** The file as the body (a StreamableFile: both adapters send its bytes as they are). */
+  private async send(res: HttpReply, file: string, cacheControl = 'no-cache'): Promise<StreamableFile> {
     let body: Buffer;
     try {
       body = await fs.readFile(file);
     } catch {
       throw notFound(path.relative(this.root, file));
     }
-    res.setHeader('Content-Type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
-    res.setHeader('Cache-Control', cacheControl);
-    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-    res.send(body);
+    answerWith(res, {
+      headers: {
+        'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': cacheControl,
+        'Content-Security-Policy': CONSOLE_CSP,
+      },
+    });
+    return new StreamableFile(body);
   }
 }
 

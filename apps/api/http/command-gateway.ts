@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { actingRole, Principal } from '@rdm/application/auth';
+import { actingRole } from '@rdm/application/auth';
 import {
   AggregateName,
   AggregateView,
@@ -14,9 +13,7 @@ import {
   uuidV5,
 } from '@rdm/application/commands';
 import { Problem } from '@rdm/application/problem';
-import type { Permission } from '@rdm/application/auth';
-
-type HttpRequest = Request & { principal?: Principal; permission?: Permission };
+import { answerWith, HttpReply, HttpRequest, routePattern } from './exchange';
 
 export interface CommandResponse {
   id: string;
@@ -41,15 +38,13 @@ export class CommandGateway {
   newId(request: HttpRequest): string {
     const key = idempotencyKey(request);
     return key
-      ? uuidV5(
-          `${request.principal?.keyId}|${key}|${request.method} ${request.baseUrl}${request.route?.path}`,
-        )
+      ? uuidV5(`${request.principal?.keyId}|${key}|${request.method} ${routePattern(request)}`)
       : randomUUID();
   }
 
   async send(
     request: HttpRequest,
-    response: Response,
+    response: HttpReply,
     aggregate: AggregateName,
     command: { type: string; data: Record<string, unknown> },
     options: { created?: string } = {},
@@ -62,7 +57,7 @@ export class CommandGateway {
     return respondWith(response, result, options);
   }
 
-  async read(response: Response, aggregate: AggregateName, id: string, what: string): Promise<unknown> {
+  async read(response: HttpReply, aggregate: AggregateName, id: string, what: string): Promise<unknown> {
     const view = await this.queries.execute<GetAggregate, AggregateView>(new GetAggregate(aggregate, id));
     if (view.revision === undefined || view.state === null) {
       throw new Problem(
@@ -72,17 +67,25 @@ export class CommandGateway {
         `No ${what.toLowerCase()} with id ${id}.`,
       );
     }
-    response.setHeader('ETag', `"${view.revision}"`);
+    answerWith(response, { headers: { ETag: `"${view.revision}"` } });
     return view.state;
   }
 }
 
 /** Status, ETag, Location and the replay marker of a command's response; the body all commands share. */
-export function respondWith(response: Response, result: CommandResult, options: { created?: string } = {}): CommandResponse {
-  response.setHeader('ETag', `"${result.revision}"`);
-  if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
-  response.status(options.created ? 201 : 200);
-  if (options.created) response.setHeader('Location', options.created);
+export function respondWith(
+  response: HttpReply,
+  result: CommandResult,
+  options: { created?: string } = {},
+): CommandResponse {
+  answerWith(response, {
+    status: options.created ? 201 : 200,
+    headers: {
+      ETag: `"${result.revision}"`,
+      'Idempotent-Replayed': result.replayed ? 'true' : undefined,
+      Location: options.created,
+    },
+  });
   return {
     id: result.id,
     stream: result.stream,
@@ -105,7 +108,7 @@ export function envelopeOf(request: HttpRequest): CommandEnvelope {
     requestHash: key
       ? requestHash({
           method: request.method,
-          path: request.originalUrl.split('?')[0],
+          path: (request.originalUrl ?? request.url).split('?')[0],
           body: request.body ?? null,
         })
       : undefined,

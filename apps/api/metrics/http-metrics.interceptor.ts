@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Observable, finalize } from 'rxjs';
+import { HttpReply, HttpRequest, routePattern, statusOf } from '../http/exchange';
 import { MetricsService } from './metrics.service';
 
 /** Counts and times every routed request by its route pattern (never the raw URL: bounded label set). */
@@ -10,14 +10,14 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const route = `${request.baseUrl ?? ''}${(request.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
+    const request = http.getRequest<HttpRequest>();
+    const response = http.getResponse<HttpReply>();
+    const route = routePattern(request) ?? 'unmatched';
     const stop = this.metrics.httpDuration.startTimer({ method: request.method, route });
     return next.handle().pipe(
       finalize(() => {
         stop();
-        this.metrics.httpRequests.inc({ method: request.method, route, status: String(response.statusCode) });
+        this.metrics.httpRequests.inc({ method: request.method, route, status: String(statusOf(response)) });
       }),
     );
   }

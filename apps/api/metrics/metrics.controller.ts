@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Public } from '../http/auth.guard';
+import { answerWith, HttpReply } from '../http/exchange';
 import { MetricsService } from './metrics.service';
 
 @Controller('metrics')
@@ -11,8 +11,8 @@ export class MetricsController {
   @Get()
   @Public()
   @ApiExcludeEndpoint()
-  async scrape(@Res() res: Response): Promise<void> {
-    res.setHeader('Content-Type', this.metrics.registry.contentType);
-    res.send(await this.metrics.registry.metrics());
+  async scrape(@Res({ passthrough: true }) res: HttpReply): Promise<string> {
+    answerWith(res, { headers: { 'Content-Type': this.metrics.registry.contentType } });
+    return this.metrics.registry.metrics();
   }
 }

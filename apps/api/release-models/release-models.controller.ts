@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -24,8 +24,8 @@ export class ReleaseModelsController {
   @ApiOperation({ summary: 'Define a release model (version 1)' })
   define(
     @Body() body: DefineReleaseModelDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const modelId = this.gateway.newId(req);
     return this.gateway.send(
@@ -45,8 +45,8 @@ export class ReleaseModelsController {
   revise(
     @Param('modelId', IdParam) modelId: string,
     @Body() body: ReviseReleaseModelDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     // plainData drops the parts left out (undefined), so they keep their current value.
     const changes = plainData(body.changes);
@@ -64,8 +64,8 @@ export class ReleaseModelsController {
   review(
     @Param('modelId', IdParam) modelId: string,
     @Body() body: RecordReleaseModelReviewDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'releaseModel', {
       type: 'RecordReleaseModelReview',
@@ -79,8 +79,8 @@ export class ReleaseModelsController {
   retire(
     @Param('modelId', IdParam) modelId: string,
     @Body() body: RetireReleaseModelDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'releaseModel', {
       type: 'RetireReleaseModel',
@@ -91,7 +91,7 @@ export class ReleaseModelsController {
   @Get(':modelId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The release model as folded from its stream (ETag = stream revision)' })
-  get(@Param('modelId', IdParam) modelId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('modelId', IdParam) modelId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'releaseModel', modelId, 'Release model');
   }
 }

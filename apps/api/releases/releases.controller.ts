@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -35,7 +35,7 @@ export class ReleasesController {
   @ApiOperation({
     summary: 'Plan a release from the current version of a model, with RFCs, services and manifest',
   })
-  plan(@Body() body: PlanReleaseDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  plan(@Body() body: PlanReleaseDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const releaseId = this.gateway.newId(req);
     return this.gateway.send(
       req,
@@ -52,8 +52,8 @@ export class ReleasesController {
   linkRfc(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: LinkRfcDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', { type: 'LinkRfcToRelease', data: { ...body, releaseId } });
   }
@@ -65,8 +65,8 @@ export class ReleasesController {
     @Param('releaseId', IdParam) releaseId: string,
     @Param('stage', StageParam) stage: string,
     @Body() body: CompleteStageDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'CompleteReleaseStage',
@@ -82,8 +82,8 @@ export class ReleasesController {
   scheduleDeployment(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: ScheduleDeploymentDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const deploymentId = this.gateway.newId(req);
     return this.gateway.send(
@@ -102,8 +102,8 @@ export class ReleasesController {
     @Param('releaseId', IdParam) releaseId: string,
     @Param('deploymentId', IdParam) deploymentId: string,
     @Param('taskId', IdParam) taskId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'StartDeploymentTask',
@@ -121,8 +121,8 @@ export class ReleasesController {
     @Param('deploymentId', IdParam) deploymentId: string,
     @Param('taskId', IdParam) taskId: string,
     @Body() body: CompleteTaskDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'CompleteDeploymentTask',
@@ -138,8 +138,8 @@ export class ReleasesController {
     @Param('deploymentId', IdParam) deploymentId: string,
     @Param('taskId', IdParam) taskId: string,
     @Body() body: FailTaskDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'FailDeploymentTask',
@@ -153,8 +153,8 @@ export class ReleasesController {
   confirmReadiness(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: ConfirmReadinessDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'ConfirmOperationalReadiness',
@@ -171,8 +171,8 @@ export class ReleasesController {
   releaseToUsers(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: ReleaseToUsersDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', {
       type: 'ReleaseToUsers',
@@ -186,8 +186,8 @@ export class ReleasesController {
   rollBack(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: RollBackDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', { type: 'RollBackRelease', data: { ...body, releaseId } });
   }
@@ -198,8 +198,8 @@ export class ReleasesController {
   recordCost(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: RecordCostDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const costId = this.gateway.newId(req);
     return this.gateway.send(
@@ -217,8 +217,8 @@ export class ReleasesController {
   close(
     @Param('releaseId', IdParam) releaseId: string,
     @Body() body: CloseReleaseDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'release', { type: 'CloseRelease', data: { ...body, releaseId } });
   }
@@ -226,7 +226,7 @@ export class ReleasesController {
   @Get(':releaseId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The release as folded from its stream (ETag = stream revision)' })
-  get(@Param('releaseId', IdParam) releaseId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('releaseId', IdParam) releaseId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'release', releaseId, 'Release');
   }
 }

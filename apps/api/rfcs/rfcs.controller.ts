@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -16,7 +16,7 @@ export class RfcsController {
   @Post()
   @RequirePermission('rfc.raise')
   @ApiOperation({ summary: 'Raise an RFC (a standard change is authorized on raise)' })
-  raise(@Body() body: RaiseRfcDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  raise(@Body() body: RaiseRfcDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
     const rfcId = this.gateway.newId(req);
     return this.gateway.send(
       req,
@@ -33,8 +33,8 @@ export class RfcsController {
   assess(
     @Param('rfcId', IdParam) rfcId: string,
     @Body() body: AssessRfcDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'rfc', { type: 'AssessRfc', data: { ...body, rfcId } });
   }
@@ -45,8 +45,8 @@ export class RfcsController {
   authorize(
     @Param('rfcId', IdParam) rfcId: string,
     @Body() body: AuthorizeRfcDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'rfc', { type: 'AuthorizeRfc', data: { ...body, rfcId } });
   }
@@ -57,8 +57,8 @@ export class RfcsController {
   reject(
     @Param('rfcId', IdParam) rfcId: string,
     @Body() body: ReasonDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'rfc', { type: 'RejectRfc', data: { ...body, rfcId } });
   }
@@ -69,8 +69,8 @@ export class RfcsController {
   cancel(
     @Param('rfcId', IdParam) rfcId: string,
     @Body() body: ReasonDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'rfc', { type: 'CancelRfc', data: { ...body, rfcId } });
   }
@@ -81,8 +81,8 @@ export class RfcsController {
   close(
     @Param('rfcId', IdParam) rfcId: string,
     @Body() body: CloseRfcDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     return this.gateway.send(req, res, 'rfc', { type: 'CloseRfc', data: { ...body, rfcId } });
   }
@@ -90,7 +90,7 @@ export class RfcsController {
   @Get(':rfcId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The RFC as folded from its stream (ETag = stream revision)' })
-  get(@Param('rfcId', IdParam) rfcId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('rfcId', IdParam) rfcId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'rfc', rfcId, 'RFC');
   }
 }

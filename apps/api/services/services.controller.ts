@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { RequirePermission } from '../http/auth.guard';
 import { CommandGateway } from '../http/command-gateway';
 import { IdParam } from '../http/id-param.pipe';
@@ -28,8 +28,8 @@ export class ServicesController {
   async logCall(
     @Param('serviceId', IdParam) serviceId: string,
     @Body() body: LogServiceDeskCallDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const callId = body.callId ?? this.gateway.newId(req);
     const { calledAt, summary } = body;
@@ -45,8 +45,8 @@ export class ServicesController {
   async recordDowntime(
     @Param('serviceId', IdParam) serviceId: string,
     @Body() body: RecordDowntimeDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const downtimeId = body.downtimeId ?? this.gateway.newId(req);
     const { start, end, description } = body;
@@ -71,8 +71,8 @@ export class ServicesController {
   async attributeIncident(
     @Param('serviceId', IdParam) serviceId: string,
     @Body() body: AttributeIncidentDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const incidentId = body.incidentId ?? this.gateway.newId(req);
     const { occurredAt, summary } = body;
@@ -92,14 +92,14 @@ export class ServicesController {
   @Get(':serviceId')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'The ids of the signals recorded for the service (404 until its first signal)' })
-  get(@Param('serviceId', IdParam) serviceId: string, @Res({ passthrough: true }) res: Response) {
+  get(@Param('serviceId', IdParam) serviceId: string, @Res({ passthrough: true }) res: HttpReply) {
     return this.gateway.read(res, 'service', serviceId, 'Service');
   }
 
   /** Every signal: the service's stream, its attribution as plain data, 201 with the service as Location. */
   private record(
-    req: Request,
-    res: Response,
+    req: HttpRequest,
+    res: HttpReply,
     serviceId: string,
     type: string,
     fields: Record<string, unknown>,

@@ -9,13 +9,12 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { InjectEventStore } from '@rdm/application';
-import type { Principal } from '@rdm/application/auth';
 import { Problem } from '@rdm/application/problem';
 import { ASYNCAPI_DOCUMENT_PATH } from '@rdm/application/integrations/asyncapi';
 import type { EventStore } from '@rdm/event-store';
 import { RequirePermission } from '../../http/auth.guard';
+import { HttpReply, HttpRequest, takeOverResponse } from '../../http/exchange';
 import { EventStreamSession } from './event-stream-session';
 import { EVENTS_STREAM_OPTIONS, resolveEventsStreamOptions } from './events-stream.options';
 import type { EventsStreamOptions } from './events-stream.options';
@@ -97,7 +96,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
     description: 'The id of the last event received: resume right after it',
   })
   @ApiOkResponse({ description: 'An endless text/event-stream', content: { 'text/event-stream': {} } })
-  stream(@Req() req: Request, @Res() res: Response): void {
+  stream(@Req() req: HttpRequest, @Res() res: HttpReply): void {
     // Throws a 400 (bad parameters) or 406 (no Accept: text/event-stream) problem before anything is written.
     const params = parseStreamParams(
       req.originalUrl ?? req.url,
@@ -105,7 +104,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
       this.options.defaultHeartbeatSeconds,
     );
     assertAcceptsEventStream(req.headers.accept);
-    const keyId = (req as Request & { principal?: Principal }).principal?.keyId ?? 'unknown';
+    const keyId = req.principal?.keyId ?? 'unknown';
     const openForKey = this.streamsPerKey.get(keyId) ?? 0;
     if (openForKey >= this.options.maxStreamsPerKey)
       throw new Problem(
@@ -114,7 +113,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
         'Too many open streams',
         `This API key already has ${openForKey} open event streams (the limit is ${this.options.maxStreamsPerKey}); close one, or combine filters into one stream.`,
       );
-    const session = new EventStreamSession(res, this.store, params, this.options, {
+    const session = new EventStreamSession(takeOverResponse(res), this.store, params, this.options, {
       onCutoff: (code, reason) => {
         this.cutOff[code] = (this.cutOff[code] ?? 0) + 1;
         if (code !== 'shutdown') this.logger.warn(`Event stream cut off (${code}): ${reason}`);

@@ -1,16 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { Permission, Principal } from '@rdm/application/auth';
 import { CommandResult } from '@rdm/application/commands';
 import { Problem } from '@rdm/application/problem';
 import { WebhookDispatcher, WebhookSubscription, WebhookSubscriptions } from '@rdm/application/webhooks';
 import { RequirePermission } from '../../http/auth.guard';
 import { CommandGateway, envelopeOf, respondWith } from '../../http/command-gateway';
+import { answerWith, HttpReply, HttpRequest } from '../../http/exchange';
 import { IdParam } from '../../http/id-param.pipe';
 import { RegisterWebhookDto, WebhookReasonDto } from './webhook.dto';
-
-type HttpRequest = Request & { principal?: Principal; permission?: Permission };
 
 /** At most this many parked events in a GET (the count is always exact). */
 const PARKED_SHOWN = 500;
@@ -39,7 +36,7 @@ export class WebhooksController {
   async register(
     @Body() body: RegisterWebhookDto,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const subscriptionId = this.gateway.newId(req);
     const { result, secret } = await this.webhooks.register(
@@ -58,7 +55,7 @@ export class WebhooksController {
       envelopeOf(req),
     );
     const response = respond(res, result, `/v1/webhooks/${subscriptionId}`);
-    res.setHeader('Cache-Control', 'no-store');
+    answerWith(res, { headers: { 'Cache-Control': 'no-store' } });
     return {
       ...response,
       subscriptionId,
@@ -78,11 +75,11 @@ export class WebhooksController {
   async get(
     @Param('subscriptionId', IdParam) subscriptionId: string,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     const { state, revision } = await this.load(subscriptionId, req, 'read');
     const checkpoint = await this.webhooks.checkpoint(subscriptionId);
-    res.setHeader('ETag', `"${revision}"`);
+    answerWith(res, { headers: { ETag: `"${revision}"` } });
     const { parked, ...rest } = state;
     return {
       ...rest,
@@ -103,7 +100,7 @@ export class WebhooksController {
     @Param('subscriptionId', IdParam) subscriptionId: string,
     @Body() body: WebhookReasonDto,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     await this.load(subscriptionId, req, 'manage');
     const result = await this.webhooks.pause(subscriptionId, body.reason, envelopeOf(req));
@@ -117,7 +114,7 @@ export class WebhooksController {
   async resume(
     @Param('subscriptionId', IdParam) subscriptionId: string,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     await this.load(subscriptionId, req, 'manage');
     return respond(res, await this.webhooks.resume(subscriptionId, envelopeOf(req)));
@@ -131,7 +128,7 @@ export class WebhooksController {
     @Param('subscriptionId', IdParam) subscriptionId: string,
     @Body() body: WebhookReasonDto,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     await this.load(subscriptionId, req, 'manage');
     return respond(res, await this.webhooks.deactivate(subscriptionId, body.reason, envelopeOf(req)));
@@ -144,7 +141,7 @@ export class WebhooksController {
   async replay(
     @Param('subscriptionId', IdParam) subscriptionId: string,
     @Req() req: HttpRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: HttpReply,
   ) {
     await this.load(subscriptionId, req, 'manage');
     const result = await this.webhooks.replayParked(subscriptionId, envelopeOf(req));
@@ -182,4 +179,4 @@ export class WebhooksController {
   }
 }
 
-const respond = (res: Response, result: CommandResult, created?: string) => respondWith(res, result, { created });
+const respond = (res: HttpReply, result: CommandResult, created?: string) => respondWith(res, result, { created });
