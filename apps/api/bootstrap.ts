@@ -1,36 +1,27 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { INestApplication, NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
 import { AppModule } from './app.module';
-import { rejectUnreasonableBodies } from './http/body-limits';
-import { bodyParserErrorsAsProblems, ProblemDetailsFilter } from './http/problem-details.filter';
+import { createExpressApp } from './http/express-platform';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 
-/** Builds the HTTP app; shared by `main.ts` and the end-to-end tests so both run the same thing. */
+/**
+ * Builds the HTTP app; shared by `main.ts` and the end-to-end tests so both run the same thing. The
+ * adapter's own set-up (security headers, JSON body, limits) lives in http/express-platform.ts;
+ * everything from here on is adapter-neutral.
+ */
 export async function createApp(
   config: AppConfig,
   options: { logger?: false } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
+  const nestOptions: NestApplicationOptions = {
     logger: options.logger ?? ['error', 'warn', 'log'],
     abortOnError: false,
     bufferLogs: options.logger !== false,
-  });
+  };
+  const app = await createExpressApp(AppModule.forRoot(config), config.MAX_BODY_BYTES, nestOptions);
   if (options.logger !== false) app.useLogger(app.get(Logger));
-  // Security headers first, so even body-parser refusals carry them.
-  app.use(helmet({ contentSecurityPolicy: false }));
-  app.useBodyParser('json', {
-    limit: config.MAX_BODY_BYTES,
-    strict: false,
-    type: ['application/json', 'application/*+json'],
-  });
-  app.use(bodyParserErrorsAsProblems);
-  app.use(rejectUnreasonableBodies({ maxDepth: 32, maxArrayItems: 1000 }));
-  app.disable('x-powered-by');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
     new ValidationPipe({

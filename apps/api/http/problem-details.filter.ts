@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import { DOMAIN_ERROR_CODES, DomainError } from '@rdm/domain';
 import {
   EventIdConflict,
@@ -8,6 +7,7 @@ import {
   WrongExpectedVersion,
 } from '@rdm/event-store';
 import { Problem, problemType } from '@rdm/application/problem';
+import { HttpReply, HttpRequest, isAnswered, sendAnswer } from './exchange';
 
 interface ProblemBody {
   type: string;
@@ -17,6 +17,8 @@ interface ProblemBody {
   instance?: string;
   [extension: string]: unknown;
 }
+
+export const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
 /**
  * Every error leaves as `application/problem+json` (RFC 9457) with a stable `type`. Unknown errors are
@@ -28,14 +30,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<{ originalUrl?: string; url?: string }>();
+    const response = http.getResponse<HttpReply>();
+    const request = http.getRequest<HttpRequest>();
     const body = this.toProblem(exception);
     body.instance = request.originalUrl ?? request.url;
     if (body.status >= 500)
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    if (response.headersSent) return;
-    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    if (isAnswered(response)) return;
+    sendAnswer(response, {
+      status: body.status,
+      headers: { 'Content-Type': PROBLEM_JSON },
+      body: JSON.stringify(body),
+    });
   }
 
   private toProblem(exception: unknown): ProblemBody {
@@ -143,34 +149,30 @@ function fromHttpException(exception: HttpException): ProblemBody {
 }
 
 /**
- * Mounted right after the JSON parser: Nest turns body-parser's SyntaxError into a bare
- * BadRequestException before any filter runs, losing its `type`; make parser errors problems first.
+ * An error reading a JSON body, as body-parser (Express) raises it; the Fastify body reader raises the
+ * same ones (json-body.ts), so both adapters answer a bad body with the same problem.
  */
-export function bodyParserErrorsAsProblems(
-  error: unknown,
-  _request: Request,
-  _response: Response,
-  next: NextFunction,
-): void {
-  if (!isBodyParserError(error)) return next(error);
-  const { status, type, title, detail } = fromBodyParserError(error);
-  next(new Problem(status, type.replace(/^urn:rdm:problem:/, ''), title, detail));
-}
-
-interface BodyParserError {
-  type: string;
+export interface BodyParserError {
+  /** `entity.parse.failed`, `entity.too.large`, `charset.unsupported`, …; absent for other read errors. */
+  type?: string;
   status: number;
   message: string;
   limit?: number;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
+export function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     typeof error === 'object' &&
     error !== null &&
     typeof (error as BodyParserError).type === 'string' &&
     typeof (error as BodyParserError).status === 'number'
   );
+}
+
+/** The Problem to raise for a body error, so no later layer can turn it into something vaguer. */
+export function bodyProblem(error: BodyParserError): Problem {
+  const { status, type, title, detail } = fromBodyParserError(error);
+  return new Problem(status, type.replace(/^urn:rdm:problem:/, ''), title, detail);
 }
 
 function fromBodyParserError(error: BodyParserError): ProblemBody {
