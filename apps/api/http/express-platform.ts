@@ -23,6 +23,9 @@ export async function createExpressApp(
   app.use(bodyParserErrorsAsProblems);
   app.use(rejectUnreasonableBodies);
   app.disable('x-powered-by');
+  // The only ETag is the stream revision a handler sets (Fastify has no other either); Express' own,
+  // a hash of every answer's body, cost CPU on each read and told clients nothing.
+  app.set('etag', false);
   return app;
 }
 
