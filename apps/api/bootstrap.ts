@@ -4,12 +4,13 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
 import { AppModule } from './app.module';
 import { createExpressApp } from './http/express-platform';
+import { createFastifyApp } from './http/fastify-platform';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 
 /**
- * Builds the HTTP app; shared by `main.ts` and the end-to-end tests so both run the same thing. The
- * adapter's own set-up (security headers, JSON body, limits) lives in http/express-platform.ts;
- * everything from here on is adapter-neutral.
+ * Builds the HTTP app on the adapter `HTTP_ADAPTER` names; shared by `main.ts` and the end-to-end tests
+ * so both run the same thing. The adapters' own set-up (security headers, JSON body, limits) lives in
+ * http/express-platform.ts and http/fastify-platform.ts; everything from here on is common.
  */
 export async function createApp(
   config: AppConfig,
@@ -20,7 +21,8 @@ export async function createApp(
     abortOnError: false,
     bufferLogs: options.logger !== false,
   };
-  const app = await createExpressApp(AppModule.forRoot(config), config.MAX_BODY_BYTES, nestOptions);
+  const create = config.HTTP_ADAPTER === 'fastify' ? createFastifyApp : createExpressApp;
+  const app = await create(AppModule.forRoot(config), config.MAX_BODY_BYTES, nestOptions);
   if (options.logger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(

@@ -8,6 +8,7 @@ import { ApiKeysService, Role, ROLES } from '@rdm/application/auth';
 import { EVENT_STORE } from '@rdm/application/stores';
 import type { EventStore } from '@rdm/event-store';
 import { createApp } from '../../apps/api/bootstrap';
+import { testHttpAdapter } from './child-api';
 
 export interface ApiHarness {
   readonly app: INestApplication;
@@ -29,10 +30,14 @@ export async function startApi(
     DATA_DIR: dataDir,
     SQLITE_SYNCHRONOUS: 'NORMAL',
     LOG_LEVEL: 'silent',
+    ...testHttpAdapter(),
     ...options.env,
   });
   const app = await createApp(config, { logger: false });
   await app.init();
+  // Fastify builds its router when ready; `listen` waits for that, supertest's own listen does not.
+  const instance = app.getHttpAdapter().getInstance() as { ready?: () => Promise<unknown> };
+  if (config.HTTP_ADAPTER === 'fastify') await instance.ready?.();
   const keysService = app.get(ApiKeysService);
   const keys = {} as Record<Role, string>;
   for (const role of ROLES)

@@ -14,13 +14,20 @@ export interface ChildApi {
 }
 
 /**
+ * The HTTP adapter the suites run on: `TEST_HTTP_ADAPTER=fastify npx jest test/` runs them all on
+ * Fastify; by default they run on the app's default (HTTP_ADAPTER's). A test can still pin one in `env`.
+ */
+export const testHttpAdapter = (): Record<string, string> =>
+  process.env.TEST_HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.TEST_HTTP_ADAPTER } : {};
+
+/**
  * The real API as a child process (`npm start` without the build step), so a test can kill -9 it.
  * `npm test` builds first (pretest), so dist/ matches the sources.
  */
 export function startChildApi(env: Record<string, string>): ChildApi {
   if (!fs.existsSync(BUILT_API)) throw new Error(`${BUILT_API} is missing: run "npm run build" first`);
   const child = spawn(process.execPath, [BUILT_API], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...testHttpAdapter(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

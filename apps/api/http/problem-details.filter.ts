@@ -136,6 +136,14 @@ function fromHttpException(exception: HttpException): ProblemBody {
       return problem(404, 'not-found', 'Not found', messages[0]);
     case 413:
       return problem(413, 'payload-too-large', 'Payload too large', messages[0]);
+    case 415:
+      // Fastify refuses a body whose Content-Type is not a valid media type before any handler runs.
+      return problem(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        `${messages[0]}: send the body as application/json.`,
+      );
     case 429:
       return problem(
         429,
