@@ -1,8 +1,11 @@
 /**
  * HTTP benchmark: the built API (dist/apps/api/main.js) as a child process on the embedded stores
  * (SQLite, synchronous=FULL, projections and process managers in the API), driven over loopback by
- * autocannon with 64 connections. Next to it, in the same run, a bare Node http server answering a small
- * JSON on the same loopback: the hardware-and-loopback limit, so every figure reads as a ratio of it.
+ * autocannon with 64 connections, on each HTTP adapter in turn (HTTP_ADAPTER=express, then fastify: a
+ * fresh data dir each, seeded the same way, the same runs). Next to them, in the same run, a bare Node
+ * http server answering a small JSON on the same loopback: the hardware-and-loopback limit, so every
+ * figure reads as a ratio of it. The adapters are compared side by side (fastify/express), and the run
+ * says which is faster on commands and whether that is HTTP_ADAPTER's default.
  *
  *   npm run bench:http
  *
@@ -12,21 +15,28 @@
  * p50/p99 latency, non-2xx, peak RSS (VmRSS sampled; VmHWM), and the projection / process-manager lag
  * sampled from /metrics during each run and the time to drain it afterwards.
  *
- * Environment: BENCH_DURATION (s per run, default 15), BENCH_CONNECTIONS (64), BENCH_LOG_LEVEL (warn;
- * `info` logs every request), BENCH_SYNCHRONOUS (FULL; NORMAL to see what the fsyncs cost), BENCH_CPU_PROF=1 (profile the API during the commands run and print the
- * top functions), BENCH_DIR (where the temp data dir goes), BENCH_JSON=<file> (write the figures as JSON).
+ * Environment: BENCH_ADAPTERS (express,fastify; one name to measure only it), BENCH_DURATION (s per run,
+ * default 15), BENCH_CONNECTIONS (64), BENCH_LOG_LEVEL (warn; `info` logs every request), BENCH_SYNCHRONOUS
+ * (FULL; NORMAL to see what the fsyncs cost), BENCH_CPU_PROF=1 (profile the API during the commands and
+ * the queries runs and print the top functions), BENCH_DIR (where the temp data dir goes),
+ * BENCH_JSON=<file> (write the figures as JSON).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadConfig } from '@rdm/application';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name): name is 'express' | 'fastify' => name === 'express' || name === 'fastify');
 const API_MAIN = path.resolve(__dirname, '../../apps/api/main.js');
 const PRELOAD = path.resolve(__dirname, 'cpu-profile-preload.js');
 const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_http-bench-admin-secret-000000001';
@@ -167,6 +177,8 @@ interface Seed {
   ciPairs: number;
   releaseIds: string[];
   ciIds: string[];
+  /** When every CI existed: the CMDB as-of reads ask about instants after it. */
+  seededAt: number;
 }
 
 async function seed(base: string): Promise<Seed> {
@@ -202,7 +214,7 @@ async function seed(base: string): Promise<Seed> {
       attributes: { version: '1.0' },
     });
   });
-  return { modelId, rfcId, ciPairs, releaseIds: [], ciIds };
+  return { modelId, rfcId, ciPairs, releaseIds: [], ciIds, seededAt: Date.now() };
 }
 
 // ---- the command chain (one per connection, looping) -----------------------------------------------------
@@ -337,18 +349,11 @@ async function probeQueryRoutes(base: string, seedData: Seed): Promise<QueryRout
   const ok = async (url: string) => (await call(base, 'GET', url)).status === 200;
   const asOf = encodeURIComponent(iso(Date.now()));
   const dashboard = (await ok('/v1/dashboard/releases?limit=25')) ? '/v1/dashboard/releases?limit=25' : null;
-  let cmdbAsOf: string | null = null;
-  for (const candidate of [
-    `/v1/cmdb/cis?asOf=${asOf}&limit=25`,
-    `/v1/cmdb/cis?asOf=${asOf}`,
-    `/v1/cmdb?asOf=${asOf}`,
-  ]) {
-    if (await ok(candidate)) {
-      cmdbAsOf = candidate.replace(asOf, '{asOf}');
-      break;
-    }
-  }
-  void seedData;
+  // One CI as it stood at an instant: a bounded read like the dashboard page. (The as-of list,
+  // /v1/cmdb/cis?asOf=, has no page size: it answers all 1,000 CIs, 80 KB, every time.)
+  const cmdbAsOf = (await ok(`/v1/cmdb/cis/${seedData.ciIds[0]}?asOf=${asOf}`))
+    ? '/v1/cmdb/cis/{ciId}?asOf={asOf}'
+    : null;
   return { dashboard, cmdbAsOf };
 }
 
@@ -378,15 +383,19 @@ function queryRoutes(
         },
     routes.cmdbAsOf
       ? {
-          label: `GET ${routes.cmdbAsOf.split('?')[0]}?asOf=…`,
+          label: 'GET /v1/cmdb/cis/:ciId?asOf=…',
           request: {
             method: 'GET',
             setupRequest: (r) => ({
               ...r,
-              path: routes.cmdbAsOf!.replace(
-                '{asOf}',
-                encodeURIComponent(iso(Date.now() - Math.random() * 60_000)),
-              ),
+              path: routes
+                .cmdbAsOf!.replace('{ciId}', pick(seedData.ciIds))
+                .replace(
+                  '{asOf}',
+                  encodeURIComponent(
+                    iso(seedData.seededAt + Math.random() * (Date.now() - seedData.seededAt)),
+                  ),
+                ),
             }),
             onResponse: onQuery('cmdb-as-of'),
           },
@@ -545,6 +554,170 @@ async function memoryReport(base: string): Promise<string> {
   return `heap used ${mb('rdm_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${mb('rdm_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('rdm_nodejs_external_memory_bytes').toFixed(0)} MB, RSS ${mb('rdm_process_resident_memory_bytes').toFixed(0)} MB`;
 }
 
+type Adapter = 'express' | 'fastify';
+
+/** Everything measured on one adapter. */
+interface AdapterRun {
+  adapter: Adapter;
+  commands: Row;
+  queries: Row;
+  perRoute: Row[];
+  mixedCommands: Row;
+  mixedQueries: Row;
+  hwmMb: number;
+  memory: string;
+  queryNote: string;
+  profileDir: string;
+}
+
+/** One adapter: the built API on a fresh data dir, seeded the same way, then the same runs. */
+async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
+  console.log(`\n--- HTTP_ADAPTER=${adapter} ---`);
+  const dataDir = fs.mkdtempSync(
+    path.join(process.env.BENCH_DIR ?? os.tmpdir(), `rdm-bench-http-${adapter}-`),
+  );
+  const profileDir = path.join(os.tmpdir(), `rdm-http-bench-profile-${adapter}-${Date.now()}`);
+  const api = await startChild(
+    [...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
+    {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HTTP_ADAPTER: adapter,
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: LOG_LEVEL,
+      RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
+      SQLITE_SYNCHRONOUS: SYNCHRONOUS,
+      ...(CPU_PROF ? { RDM_CPU_PROFILE_DIR: profileDir } : {}),
+    },
+    /listening on (http:\/\/\S+)/,
+  );
+  const base = api.url;
+  const pid = api.process.pid!;
+  const label = (run: string) => `${adapter}: ${run}`;
+  try {
+    const seeded = Date.now();
+    const seedData = await seed(base);
+    console.log(
+      `seeded a model, an authorized RFC and ${seedData.ciIds.length} CIs in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
+    );
+    const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+
+    // warm-up (JIT, SQLite caches), not reported
+    await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: 3,
+      headers,
+      requests: commandChain(seedData),
+    });
+    await drainTime(base);
+    counters.failures.clear();
+
+    // Commands.
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // start profiling (written as api-1.cpuprofile)
+    let sampling = sampler(pid, base);
+    counters.commands = 0;
+    const commandResult = await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers,
+      requests: commandChain(seedData),
+    });
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // stop and write the profile
+    let samples = await sampling.stop();
+    let drain = await drainTime(base);
+    const commands = row(label('commands (plan/schedule/task/release)'), commandResult, {
+      rssMb: samples.maxRssMb,
+      lag: formatLag(samples, drain),
+    });
+    console.log(
+      `   ${counters.commands} commands answered; failures: ${counters.failures.size ? JSON.stringify(Object.fromEntries(counters.failures)) : 'none'}`,
+    );
+
+    // Queries.
+    const routes = await probeQueryRoutes(base, seedData);
+    const queryNote = `${routes.dashboard ? 'GET /v1/dashboard/releases' : 'GET /v1/releases/:id (no dashboard route)'} + ${routes.cmdbAsOf ? 'CMDB as-of' : 'GET /v1/cis/:id (no CMDB as-of route)'}`;
+    counters.failures.clear();
+    await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: 2,
+      headers,
+      requests: queryRequests(seedData, routes),
+    });
+    sampling = sampler(pid, base);
+    if (CPU_PROF) api.process.kill('SIGWINCH'); // api-2.cpuprofile: the queries run
+    const queryResult = await cannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers,
+      requests: queryRequests(seedData, routes),
+    });
+    if (CPU_PROF) api.process.kill('SIGWINCH');
+    samples = await sampling.stop();
+    const queries = row(label('queries'), queryResult, { rssMb: samples.maxRssMb, note: queryNote });
+    const perRoute: Row[] = [];
+    for (const { label: route, request } of queryRoutes(seedData, routes)) {
+      perRoute.push(
+        row(
+          label(`  queries, only ${route}`),
+          await cannon({
+            url: base,
+            connections: CONNECTIONS,
+            duration: Math.max(3, Math.round(DURATION / 3)),
+            headers,
+            requests: [request],
+          }),
+        ),
+      );
+    }
+
+    // Mixed: half the connections run command chains, half run queries, at the same time.
+    counters.failures.clear();
+    sampling = sampler(pid, base);
+    const half = Math.max(1, Math.floor(CONNECTIONS / 2));
+    const [mixedCommandResult, mixedQueryResult] = await Promise.all([
+      cannon({ url: base, connections: half, duration: DURATION, headers, requests: commandChain(seedData) }),
+      cannon({
+        url: base,
+        connections: CONNECTIONS - half,
+        duration: DURATION,
+        headers,
+        requests: queryRequests(seedData, routes),
+      }),
+    ]);
+    samples = await sampling.stop();
+    drain = await drainTime(base);
+    const mixedCommands = row(label(`mixed: commands (${half} connections)`), mixedCommandResult, {
+      rssMb: samples.maxRssMb,
+      lag: formatLag(samples, drain),
+    });
+    const mixedQueries = row(label(`mixed: queries (${CONNECTIONS - half} connections)`), mixedQueryResult);
+    const { hwmMb } = readStatus(pid);
+    const memory = await memoryReport(base);
+    return {
+      adapter,
+      commands,
+      queries,
+      perRoute,
+      mixedCommands,
+      mixedQueries,
+      hwmMb,
+      memory,
+      queryNote,
+      profileDir,
+    };
+  } finally {
+    await stopChild(api);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Which adapter `HTTP_ADAPTER` defaults to, to say whether this run agrees with it. */
+const defaultAdapter = (): Adapter => loadConfig({}).HTTP_ADAPTER;
+
 async function main(): Promise<void> {
   if (!fs.existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run "npm run build" first`);
   const load = os.loadavg()[0];
@@ -552,7 +725,7 @@ async function main(): Promise<void> {
     `HTTP benchmark — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`,
   );
   console.log(
-    `${CONNECTIONS} connections, ${DURATION} s per run, API LOG_LEVEL=${LOG_LEVEL}, SQLITE_SYNCHRONOUS=${SYNCHRONOUS}, load average at start ${load.toFixed(2)}`,
+    `${CONNECTIONS} connections, ${DURATION} s per run, adapters ${ADAPTERS.join(' then ')}, API LOG_LEVEL=${LOG_LEVEL}, SQLITE_SYNCHRONOUS=${SYNCHRONOUS}, load average at start ${load.toFixed(2)}`,
   );
   if (load > 1)
     console.log(`WARNING: the machine is busy (load ${load.toFixed(2)}): figures will be low and noisy.`);
@@ -573,189 +746,118 @@ async function main(): Promise<void> {
       duration: DURATION,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: planBody({ modelId: 'm', rfcId: 'r', ciPairs: 1, releaseIds: [], ciIds: [] }),
+      body: planBody({ modelId: 'm', rfcId: 'r', ciPairs: 1, releaseIds: [], ciIds: [], seededAt: 0 }),
     }),
   );
   await stopChild(bare);
 
-  // 2. The API on a fresh data dir.
-  const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'rdm-bench-http-'));
-  const profileDir = path.join(dataDir, 'cpu-profile');
-  const api = await startChild(
-    [...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
-    {
-      DATA_DIR: dataDir,
-      PORT: '0',
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: LOG_LEVEL,
-      RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
-      SQLITE_SYNCHRONOUS: SYNCHRONOUS,
-      ...(CPU_PROF ? { RDM_CPU_PROFILE_DIR: profileDir } : {}),
-    },
-    /listening on (http:\/\/\S+)/,
+  // 2. The API on each adapter, one after the other (never both at once: they would share the cores).
+  const runs: AdapterRun[] = [];
+  for (const adapter of ADAPTERS) runs.push(await benchAdapter(adapter));
+
+  const ratio = (r: Row, b: Row) => `${((r.perSecond / b.perSecond) * 100).toFixed(1)} %`;
+  console.log(
+    '\n| run | req/s | × bare node | p50 ms | p99 ms | KB/answer | non-2xx | peak RSS MB | projection lag (max during run; drain) |',
   );
-  const base = api.url;
-  const pid = api.process.pid!;
-  try {
-    const seeded = Date.now();
-    const seedData = await seed(base);
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  const pairs: Array<readonly [Row, Row]> = [
+    [baseGet, baseGet],
+    [basePost, basePost],
+    ...runs.flatMap((run) => [
+      [run.commands, basePost] as const,
+      [run.queries, baseGet] as const,
+      ...run.perRoute.map((r) => [r, baseGet] as const),
+      [run.mixedCommands, basePost] as const,
+      [run.mixedQueries, baseGet] as const,
+    ]),
+  ];
+  for (const [r, b] of pairs) {
     console.log(
-      `seeded a model, an authorized RFC and ${seedData.ciIds.length} CIs in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
+      `| ${r.run} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${ratio(r, b)} | ${r.p50} | ${r.p99} | ${(r.bytes / 1024).toFixed(1)} | ${r.non2xx} | ${r.rssMb ? r.rssMb.toFixed(0) : ''} | ${r.lag ?? ''} |`,
     );
-    const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
-
-    // warm-up (JIT, SQLite caches), not reported
-    await cannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: 3,
-      headers,
-      requests: commandChain(seedData),
-    });
-    await drainTime(base);
-    counters.failures.clear();
-
-    // 3. Commands.
-    if (CPU_PROF) api.process.kill('SIGWINCH'); // start profiling (written as api-1.cpuprofile)
-    let sampling = sampler(pid, base);
-    counters.commands = 0;
-    const commands = await cannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: DURATION,
-      headers,
-      requests: commandChain(seedData),
-    });
-    if (CPU_PROF) api.process.kill('SIGWINCH'); // stop and write the profile
-    let samples = await sampling.stop();
-    let drain = await drainTime(base);
-    const commandRow = row(`API commands (plan/schedule/task/release)`, commands, {
-      rssMb: samples.maxRssMb,
-      lag: formatLag(samples, drain),
-    });
-    console.log(
-      `   ${counters.commands} commands answered; failures: ${counters.failures.size ? JSON.stringify(Object.fromEntries(counters.failures)) : 'none'}`,
-    );
-
-    // 4. Queries.
-    const routes = await probeQueryRoutes(base, seedData);
-    const queryNote = `${routes.dashboard ? 'GET /v1/dashboard/releases' : 'GET /v1/releases/:id (no dashboard route)'} + ${routes.cmdbAsOf ? 'CMDB as-of' : 'GET /v1/cis/:id (no CMDB as-of route)'}`;
-    counters.failures.clear();
-    await cannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: 2,
-      headers,
-      requests: queryRequests(seedData, routes),
-    });
-    sampling = sampler(pid, base);
-    if (CPU_PROF) api.process.kill('SIGWINCH'); // api-2.cpuprofile: the queries run
-    const queries = await cannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: DURATION,
-      headers,
-      requests: queryRequests(seedData, routes),
-    });
-    if (CPU_PROF) api.process.kill('SIGWINCH');
-    samples = await sampling.stop();
-    const queryRow = row(`API queries (${queryNote})`, queries, { rssMb: samples.maxRssMb, note: queryNote });
-    const perRoute: Row[] = [];
-    for (const { label, request } of queryRoutes(seedData, routes)) {
-      perRoute.push(
-        row(
-          `  queries, only ${label}`,
-          await cannon({
-            url: base,
-            connections: CONNECTIONS,
-            duration: Math.max(3, Math.round(DURATION / 3)),
-            headers,
-            requests: [request],
-          }),
-        ),
-      );
-    }
-
-    // 5. Mixed: half the connections run command chains, half run queries, at the same time.
-    counters.failures.clear();
-    sampling = sampler(pid, base);
-    const half = Math.max(1, Math.floor(CONNECTIONS / 2));
-    const [mixedCommands, mixedQueries] = await Promise.all([
-      cannon({ url: base, connections: half, duration: DURATION, headers, requests: commandChain(seedData) }),
-      cannon({
-        url: base,
-        connections: CONNECTIONS - half,
-        duration: DURATION,
-        headers,
-        requests: queryRequests(seedData, routes),
-      }),
-    ]);
-    samples = await sampling.stop();
-    drain = await drainTime(base);
-    const mixedCommandRow = row(`mixed: commands (${half} connections)`, mixedCommands, {
-      rssMb: samples.maxRssMb,
-      lag: formatLag(samples, drain),
-    });
-    const mixedQueryRow = row(`mixed: queries (${CONNECTIONS - half} connections)`, mixedQueries);
-    const { hwmMb } = readStatus(pid);
-    const memory = await memoryReport(base);
-
-    console.log(
-      '\n| run | req/s | × baseline | p50 ms | p99 ms | KB/answer | non-2xx | peak RSS MB | projection lag (max during run; drain) |',
-    );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-    const ratio = (r: Row, b: Row) => `${((r.perSecond / b.perSecond) * 100).toFixed(1)} %`;
-    for (const [r, b] of [
-      [baseGet, baseGet],
-      [basePost, basePost],
-      [commandRow, basePost],
-      [queryRow, baseGet],
-      [mixedCommandRow, basePost],
-      [mixedQueryRow, baseGet],
-      ...perRoute.map((r) => [r, baseGet] as const),
-    ] as const) {
-      console.log(
-        `| ${r.run} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${ratio(r, b)} | ${r.p50} | ${r.p99} | ${(r.bytes / 1024).toFixed(1)} | ${r.non2xx} | ${r.rssMb ? r.rssMb.toFixed(0) : ''} | ${r.lag ?? ''} |`,
-      );
-    }
-    console.log(
-      `\nPeak RSS of the API over the whole run (VmHWM): ${hwmMb.toFixed(0)} MB; at the end: ${memory}`,
-    );
-    const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-    console.log(
-      `Targets (2 cores): commands ≥ ${TARGETS.commandsPerSecond}/s at p99 ≤ ${TARGETS.commandP99Ms} ms: ${Math.round(commandRow.perSecond)}/s at p99 ${commandRow.p99} ms → ${verdict(commandRow.perSecond >= TARGETS.commandsPerSecond && commandRow.p99 <= TARGETS.commandP99Ms)}`,
-    );
-    console.log(
-      `                   queries ≥ ${TARGETS.queriesPerSecond}/s: ${Math.round(queryRow.perSecond)}/s → ${verdict(queryRow.perSecond >= TARGETS.queriesPerSecond)}`,
-    );
-    console.log(
-      `                   RSS ≤ ${TARGETS.rssMb} MB: ${hwmMb.toFixed(0)} MB → ${verdict(hwmMb <= TARGETS.rssMb)}`,
-    );
-    if (process.env.BENCH_JSON)
-      fs.writeFileSync(
-        process.env.BENCH_JSON,
-        JSON.stringify(
-          {
-            date: new Date().toISOString(),
-            cpus: os.cpus().length,
-            cpu: os.cpus()[0]?.model,
-            load,
-            rows,
-            hwmMb,
-            memory,
-          },
-          null,
-          2,
-        ),
-      );
-    if (CPU_PROF) {
-      printProfile(path.join(profileDir, 'api-1.cpuprofile'), 'the commands run');
-      printProfile(path.join(profileDir, 'api-2.cpuprofile'), 'the queries run');
-    }
-  } finally {
-    await stopChild(api);
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  for (const run of runs)
+    console.log(
+      `\n${run.adapter}: queries are ${run.queryNote}. Peak RSS (VmHWM) ${run.hwmMb.toFixed(0)} MB; at the end: ${run.memory}`,
+    );
+
+  if (runs.length === 2) printComparison(runs[0], runs[1], baseGet, basePost);
+
+  const fastest = [...runs].sort((a, b) => b.commands.perSecond - a.commands.perSecond)[0];
+  const configured = defaultAdapter();
+  console.log(
+    `\nDefault adapter (HTTP_ADAPTER's default): ${configured}. Fastest on commands in this run: ${fastest.adapter}${runs.length > 1 ? (fastest.adapter === configured ? ' (agrees with the default)' : ' — DIFFERS from the default: check across runs before changing it') : ''}.`,
+  );
+
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  for (const run of runs) {
+    console.log(
+      `Targets (2 cores), ${run.adapter}: commands ≥ ${TARGETS.commandsPerSecond}/s at p99 ≤ ${TARGETS.commandP99Ms} ms: ${Math.round(run.commands.perSecond)}/s at p99 ${run.commands.p99} ms → ${verdict(run.commands.perSecond >= TARGETS.commandsPerSecond && run.commands.p99 <= TARGETS.commandP99Ms)}; queries ≥ ${TARGETS.queriesPerSecond}/s: ${Math.round(run.queries.perSecond)}/s → ${verdict(run.queries.perSecond >= TARGETS.queriesPerSecond)}; RSS ≤ ${TARGETS.rssMb} MB: ${run.hwmMb.toFixed(0)} MB → ${verdict(run.hwmMb <= TARGETS.rssMb)}`,
+    );
+  }
+  if (process.env.BENCH_JSON)
+    fs.writeFileSync(
+      process.env.BENCH_JSON,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          cpus: os.cpus().length,
+          cpu: os.cpus()[0]?.model,
+          load,
+          rows,
+          adapters: runs.map(({ adapter, hwmMb, memory }) => ({ adapter, hwmMb, memory })),
+          defaultAdapter: configured,
+          fastestOnCommands: fastest.adapter,
+        },
+        null,
+        2,
+      ),
+    );
+  if (CPU_PROF) {
+    for (const run of runs) {
+      printProfile(path.join(run.profileDir, 'api-1.cpuprofile'), `the commands run on ${run.adapter}`);
+      printProfile(path.join(run.profileDir, 'api-2.cpuprofile'), `the queries run on ${run.adapter}`);
+      fs.rmSync(run.profileDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The two adapters side by side: the figures, the ratio between them, and each as a share of bare Node. */
+function printComparison(a: AdapterRun, b: AdapterRun, baseGet: Row, basePost: Row): void {
+  const times = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
+  const share = (r: Row, base: Row) => `${((r.perSecond / base.perSecond) * 100).toFixed(1)} %`;
+  const n = (r: Row) => Math.round(r.perSecond).toLocaleString('en-US');
+  console.log(`\n| | ${a.adapter} | ${b.adapter} | ${b.adapter}/${a.adapter} |`);
+  console.log('| --- | ---: | ---: | ---: |');
+  const line = (what: string, x: string, y: string, r: string) =>
+    console.log(`| ${what} | ${x} | ${y} | ${r} |`);
+  line('commands/s', n(a.commands), n(b.commands), times(b.commands.perSecond, a.commands.perSecond));
+  line(
+    'commands p50 / p99 ms',
+    `${a.commands.p50} / ${a.commands.p99}`,
+    `${b.commands.p50} / ${b.commands.p99}`,
+    '',
+  );
+  line('commands vs bare node POST', share(a.commands, basePost), share(b.commands, basePost), '');
+  line('queries/s', n(a.queries), n(b.queries), times(b.queries.perSecond, a.queries.perSecond));
+  line(
+    'queries p50 / p99 ms',
+    `${a.queries.p50} / ${a.queries.p99}`,
+    `${b.queries.p50} / ${b.queries.p99}`,
+    '',
+  );
+  line('queries vs bare node GET', share(a.queries, baseGet), share(b.queries, baseGet), '');
+  line(
+    'mixed commands/s + queries/s',
+    `${n(a.mixedCommands)} + ${n(a.mixedQueries)}`,
+    `${n(b.mixedCommands)} + ${n(b.mixedQueries)}`,
+    times(
+      b.mixedCommands.perSecond + b.mixedQueries.perSecond,
+      a.mixedCommands.perSecond + a.mixedQueries.perSecond,
+    ),
+  );
+  line('peak RSS (VmHWM) MB', a.hwmMb.toFixed(0), b.hwmMb.toFixed(0), times(b.hwmMb, a.hwmMb));
+  line('lag during commands', a.commands.lag ?? '', b.commands.lag ?? '', '');
 }
 
 interface ProfileNode {
