@@ -10,7 +10,12 @@ export interface ReadDocument {
 export type FieldCondition =
   | JsonPrimitive
   | { readonly $in: readonly JsonPrimitive[] }
-  | { readonly $gt?: JsonPrimitive; readonly $gte?: JsonPrimitive; readonly $lt?: JsonPrimitive; readonly $lte?: JsonPrimitive };
+  | {
+      readonly $gt?: JsonPrimitive;
+      readonly $gte?: JsonPrimitive;
+      readonly $lt?: JsonPrimitive;
+      readonly $lte?: JsonPrimitive;
+    };
 
 export type Filter = { readonly [field: string]: FieldCondition };
 

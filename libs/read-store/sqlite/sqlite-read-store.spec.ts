@@ -103,11 +103,36 @@ describe('SqliteReadStore specifics', () => {
     const db = new Database(file);
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'documents and checkpoints' },
+      { version: 2, name: 'documents in a rowid table' },
     ]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
     db.close();
     expect(() => new SqliteReadStore({ file })).toThrow(/newer than this program understands/);
+  });
+
+  it('upgrades a version-1 file (documents WITHOUT ROWID) keeping its documents and checkpoints', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.exec(`
+      CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+      INSERT INTO schema_migrations VALUES (1, 'documents and checkpoints', '2026-01-01T00:00:00.000Z');
+      CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO documents VALUES ('c', 'a', '{"id":"a","n":1}'), ('c', 'b', '{"id":"b","n":2}');
+      INSERT INTO checkpoints VALUES ('p', '41', '2026-01-01T00:00:00.000Z');
+    `);
+    db.close();
+    const store = new SqliteReadStore({ file });
+    expect((await store.find('c', { sort: [['n', 'desc']] })).items).toEqual([
+      { id: 'b', n: 2 },
+      { id: 'a', n: 1 },
+    ]);
+    expect((await store.getCheckpoint('p'))?.position).toBe(41n);
+    await store.commit('p', [{ kind: 'upsert', collection: 'c', document: { id: 'a', n: 3 } }], 42n);
+    expect(await store.get('c', 'a')).toEqual({ id: 'a', n: 3 });
+    await store.close();
   });
 
   it('refuses calls after close, and closes twice without harm', async () => {

@@ -111,8 +111,8 @@ const OPTIMIZE_EVERY_COMMITS = 5000;
  * the Equality-Sort-Range rule: the scan reads rows already in the page's order, stops at LIMIT, checks the
  * other conditions from the index entry, and parses the JSON body of returned rows only. Per-field indexes
  * were measured first and missed the 5 ms target whenever a second condition had to be read from the body of
- * thousands of rows. Because the table is WITHOUT ROWID, each entry ends with the primary key (collection,
- * id), which gives the id tie-breaker's order, forwards or backwards. An index serves every collection
+ * thousands of rows. The sort's final `id` tie-breaker is a column of the index too (entries of a rowid table
+ * end with the rowid, which says nothing about order). An index serves every collection
  * (collection is its first column) and lives in the file, so this happens once per shape for the life of the
  * database. Costs to know: the first query of a new shape builds its index (measured ~70 ms at 10k documents) and
  * needs the write lock briefly (if another process holds it, the query runs without the index and a later
@@ -122,8 +122,8 @@ const OPTIMIZE_EVERY_COMMITS = 5000;
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Lower-cased names of the indexes on `documents` (SQLite names are case-insensitive). */
-  private readonly indexes = new Set<string>();
+  /** The column lists (after `collection`) of the automatic indexes on `documents`, by lower-cased name. */
+  private readonly indexes = new Map<string, string>();
   private readonly commitTransaction: Database.Transaction<
     (commit: PreparedCommit, bodies: string[]) => void
   >;
@@ -143,11 +143,15 @@ export class SqliteReadStore implements ReadStore {
     try {
       migrate(this.db, options.file);
       this.db.pragma('analysis_limit = 1000');
-      const names = this.db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'")
-        .pluck()
-        .all() as string[];
-      names.forEach((name) => this.indexes.add(name.toLowerCase()));
+      const existing = this.db
+        .prepare(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND name LIKE 'documents_auto_%'",
+        )
+        .all() as Array<{ name: string; sql: string }>;
+      for (const { name, sql } of existing) {
+        const columns = /\(collection, (.*)\)$/s.exec(sql)?.[1];
+        if (columns) this.indexes.set(name.toLowerCase(), columns);
+      }
     } catch (error) {
       this.db.close();
       if (error instanceof ReadStoreUnavailable) throw error;
@@ -283,15 +287,17 @@ export class SqliteReadStore implements ReadStore {
    */
   private ensureIndex(predicates: readonly FieldPredicate[], sort?: readonly SortKey[]): void {
     const columns = indexColumns(predicates, sort);
-    if (columns.length === 0) return; // the primary key (collection, id) already serves it
+    if (columns.length === 0) return; // the unique (collection, id) index already serves it
     const definition = columns.map((c) => `${keySql(c.field)}${c.descending ? ' DESC' : ''}`).join(', ');
     const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
     if (this.indexes.has(name) || this.autoIndexCount() >= MAX_AUTO_INDEXES) return;
+    // An index whose leading columns are these serves this shape as well as its own would.
+    for (const columns of this.indexes.values()) if (columns.startsWith(`${definition}, `)) return;
     const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${INDEX_LOCK_WAIT_MS}`);
     try {
       this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON documents (collection, ${definition})`);
-      this.indexes.add(name);
+      this.indexes.set(name, definition);
       // Fresh statistics (sampled: analysis_limit) let the planner choose well between indexes.
       this.db.exec('ANALYZE documents');
       this.statements.clear(); // re-plan with the new index
@@ -305,7 +311,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   private autoIndexCount(): number {
-    return [...this.indexes].filter((name) => name.startsWith('documents_auto_')).length;
+    return this.indexes.size;
   }
 
   private optimize(): void {
@@ -345,8 +351,7 @@ interface IndexColumn {
  * its sort keys down to `id` (so rows come out in the page's order and LIMIT stops the scan early), then its
  * other filter fields (`$in`, ranges) so they are checked from the index entry without reading the JSON body.
  * Column directions make the sort one scan direction: keys sorted like the last one are ASC, the others DESC
- * (a backward scan then gives the sort when the last key is descending). Without ranges or `$in`, the
- * trailing `id` is left out: the primary key at the end of every entry already gives that order.
+ * (a backward scan then gives the sort when the last key is descending).
  */
 function indexColumns(predicates: readonly FieldPredicate[], sort?: readonly SortKey[]): IndexColumn[] {
   const columns: IndexColumn[] = [];
@@ -360,20 +365,11 @@ function indexColumns(predicates: readonly FieldPredicate[], sort?: readonly Sor
   const others = predicates.filter((p) => p.predicate.op !== 'eq' && !seen.has(p.field));
   if (sort) {
     const last = sort[sort.length - 1].direction;
-    for (const key of sort) {
-      if (key.field === 'id' && others.length === 0) break;
-      add(key.field, key.direction !== last);
-    }
+    for (const key of sort) add(key.field, key.direction !== last);
   }
   others.forEach((p) => add(p.field));
-  // Drop a bare trailing id (the primary key suffix orders by it already) and cap the width.
-  while (
-    columns.length > 0 &&
-    columns[columns.length - 1].field === 'id' &&
-    !columns[columns.length - 1].descending
-  ) {
-    columns.pop();
-  }
+  // A sort on id alone is the unique (collection, id) index's order already.
+  if (predicates.length === 0 && columns.length === 1 && columns[0].field === 'id') return [];
   return columns.slice(0, MAX_INDEX_COLUMNS);
 }
 
