@@ -2,7 +2,10 @@ import type { RecordedEvent } from '@rdm/event-store';
 import type { ReadDocument, ReadWrite } from '@rdm/read-store';
 
 /** Reads a document as it stands, including writes already made earlier in the same batch. */
-export type LoadDocument = <T extends ReadDocument = ReadDocument>(collection: string, id: string) => Promise<T | undefined>;
+export type LoadDocument = <T extends ReadDocument = ReadDocument>(
+  collection: string,
+  id: string,
+) => Promise<T | undefined>;
 
 /**
  * A read model: a name, a version, the events it reads, and a pure `project` from one event (plus the
@@ -20,5 +23,7 @@ export interface Projection {
 }
 
 /** Physical collection name of a projection version: `<projection>_v<version>_<collection>`. */
-export const physicalCollection = (projection: Pick<Projection, 'name' | 'version'>, collection: string): string =>
-  `${projection.name}_v${projection.version}_${collection}`;
+export const physicalCollection = (
+  projection: Pick<Projection, 'name' | 'version'>,
+  collection: string,
+): string => `${projection.name}_v${projection.version}_${collection}`;

@@ -41,6 +41,7 @@ import {
   SignalKind,
 } from './documents';
 import { METRIC_DEFINITIONS, MetricDefinitions, projectionVersionOf } from './metric-definitions';
+import { toJson } from '../runner/batch';
 
 /** Logical collections of the `maturity` projection. */
 export const MATURITY_COLLECTIONS = {
@@ -110,7 +111,8 @@ class UnitOfWork {
     const key = `${collection}\u0000${id}`;
     if (!this.cache.has(key)) this.cache.set(key, await this.load<T>(collection, id));
     const found = this.cache.get(key);
-    return found === undefined ? undefined : (structuredClone(found) as T);
+    // A JSON copy, not structuredClone: faster, and the store must get plain objects of this realm (Jest runs in a VM).
+    return found === undefined ? undefined : (toJson(found) as T);
   }
 
   put<T extends ReadDocument>(collection: string, document: T): void {

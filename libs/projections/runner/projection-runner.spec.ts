@@ -211,7 +211,7 @@ describe('ProjectionRunner on real SQLite stores', () => {
     await live.waitUntilCaughtUp();
 
     // Another process (the CLI): its own runner instance, never started.
-    const cli = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, { ...FAST, batchSize: 50 });
+    const cli = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, { ...FAST, buildBatchSize: 50 });
     const progress: RebuildProgress[] = [];
     const result = await cli.rebuild(RELEASE_TIMELINE, (p) => progress.push(p));
     expect(result.slot).toEqual({ projection: RELEASE_TIMELINE, version: 1, generation: 1 });

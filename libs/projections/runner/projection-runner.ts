@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent, Subscription } from '@rdm/event-store';
 import type { ReadStore, ReadWrite } from '@rdm/read-store';
 import type { Projection } from '../projection';
-import { Batch } from './batch';
+import { Batch, DocumentCache } from './batch';
 import { ReadModelView, readModelView } from './read-model-view';
 import {
   pointerCheckpoint,
@@ -24,6 +24,12 @@ export interface RunnerLogger {
 export interface ProjectionRunnerOptions {
   /** Events per batch (one ReadStore transaction) at most. Default `RDM_PROJECTION_BATCH_SIZE` or 500. */
   readonly batchSize?: number;
+  /**
+   * Events per batch while building from position 0 (a version bump or a rebuild): larger, because nobody
+   * reads the slot being built and each commit rewrites the documents the batch touched. Default
+   * `RDM_PROJECTION_BUILD_BATCH_SIZE` or 5,000.
+   */
+  readonly buildBatchSize?: number;
   /**
    * A non-empty batch is committed as soon as the subscription has nothing more to give within this
    * many ms (0: as soon as it would wait). Default 0.
@@ -148,6 +154,7 @@ export class ProjectionRunner {
   private readonly tracks = new Map<string, Track>();
   private readonly waiters = new Set<() => void>();
   private readonly batchSize: number;
+  private readonly buildBatchSize: number;
   private readonly flushDelayMs: number;
   private readonly idleCheckpointMs: number;
   private readonly retryDelayMs: number;
@@ -177,6 +184,10 @@ export class ProjectionRunner {
     const fromEnv = Number(process.env.RDM_PROJECTION_BATCH_SIZE);
     const batchSize = options.batchSize ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 500);
     this.batchSize = Math.max(1, Math.min(batchSize, 10_000));
+    const buildFromEnv = Number(process.env.RDM_PROJECTION_BUILD_BATCH_SIZE);
+    const buildBatchSize =
+      options.buildBatchSize ?? (Number.isInteger(buildFromEnv) && buildFromEnv > 0 ? buildFromEnv : 5_000);
+    this.buildBatchSize = Math.max(1, Math.min(buildBatchSize, 50_000));
     this.flushDelayMs = options.flushDelayMs ?? 0;
     this.idleCheckpointMs = options.idleCheckpointMs ?? 500;
     this.retryDelayMs = options.retryDelayMs ?? 500;
@@ -436,13 +447,14 @@ export class ProjectionRunner {
         events: applied,
         done,
       });
+    const cache = new DocumentCache();
     for (;;) {
       if (track.stopping) throw new Stopped();
       const head = await this.eventStore.headPosition();
       track.building = { slot: target, position, head };
       const events = await this.eventStore.readAll({
         after: position < 0n ? 'start' : position,
-        maxCount: this.batchSize,
+        maxCount: this.buildBatchSize,
         filter: { eventTypes: [...projection.eventTypes] },
       });
       if (events.length === 0) {
@@ -455,7 +467,7 @@ export class ProjectionRunner {
         progress(head, true);
         return position;
       }
-      const batch = new Batch(projection, target, this.readStore);
+      const batch = new Batch(projection, target, this.readStore, cache);
       for (const event of events) await batch.apply(event);
       await this.commitBatch(track, target, batch, false);
       position = batch.lastPosition;
@@ -546,7 +558,8 @@ export class ProjectionRunner {
     });
     track.subscription = subscription;
     const iterator = subscription[Symbol.asyncIterator]();
-    let batch = new Batch(projection, slot, this.readStore);
+    const cache = new DocumentCache();
+    let batch = new Batch(projection, slot, this.readStore, cache);
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     try {
       for (;;) {
@@ -555,7 +568,7 @@ export class ProjectionRunner {
         if (result === TIMEOUT) {
           if (batch.size > 0) {
             await this.commitBatch(track, slot, batch, true);
-            batch = new Batch(projection, slot, this.readStore);
+            batch = new Batch(projection, slot, this.readStore, cache);
           } else {
             await this.advanceIdle(track, slot, subscription, pending);
           }
@@ -566,7 +579,7 @@ export class ProjectionRunner {
         await batch.apply(result.value);
         if (batch.size >= this.batchSize) {
           await this.commitBatch(track, slot, batch, true);
-          batch = new Batch(projection, slot, this.readStore);
+          batch = new Batch(projection, slot, this.readStore, cache);
         }
       }
       // Stopped: what was applied is committed (a clean stop loses nothing and redoes nothing).
@@ -604,6 +617,7 @@ export class ProjectionRunner {
     track.commitAttempts++;
     failpoint(this.failpointSpec, `projection:${track.projection.name}:before-commit`, track.commitAttempts);
     await this.readStore.commit(slotCheckpoint(slot), writes, batch.lastPosition);
+    batch.committed();
     track.batchesCommitted++;
     track.eventsApplied += batch.size;
     track.lastCommitAt = new Date(this.now()).toISOString();
