@@ -27,6 +27,24 @@ export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+const AUTHENTICATED = Symbol('authenticated');
+
+/**
+ * The principal of the request's bearer key (undefined without a valid one), looked up once per
+ * request: the rate limiter (which runs first) and the AuthGuard both need it.
+ */
+export function authenticateOnce(
+  keys: ApiKeysService,
+  request: object & { headers?: Record<string, string | string[] | undefined> },
+): Promise<Principal | undefined> {
+  const memo = request as { [AUTHENTICATED]?: Promise<Principal | undefined> };
+  if (memo[AUTHENTICATED]) return memo[AUTHENTICATED];
+  const header = request.headers?.authorization;
+  const token =
+    typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : '';
+  return (memo[AUTHENTICATED] = token ? keys.authenticate(token) : Promise.resolve(undefined));
+}
+
 /** Bearer API keys → roles → permission. A route without a declared permission is refused (deny by default). */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -40,12 +58,9 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    const token =
-      typeof header === 'string' && /^Bearer\s+/i.test(header)
-        ? header.replace(/^Bearer\s+/i, '').trim()
-        : undefined;
-    if (!token) throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
-    const principal = await this.keys.authenticate(token);
+    if (typeof header !== 'string' || !/^Bearer\s+\S/i.test(header))
+      throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
+    const principal = await authenticateOnce(this.keys, request);
     if (!principal) throw unauthorized('The API key is unknown or revoked. Ask an admin for a valid key.');
     const permission = this.reflector.getAllAndOverride<Permission>(PERMISSION_KEY, targets);
     if (!permission)

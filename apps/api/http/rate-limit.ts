@@ -8,6 +8,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import { ApiKeysService } from '@rdm/application/auth';
+import { authenticateOnce } from './auth.guard';
 
 /**
  * Rate limiting with @nestjs/throttler: `RATE_LIMIT_PER_MINUTE` requests per API key (or, without a
@@ -67,16 +68,11 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const headers = (request.headers ?? {}) as Record<string, string | string[] | undefined>;
-    const header = headers.authorization;
-    const token =
-      typeof header === 'string' && /^Bearer\s+/i.test(header)
-        ? header.replace(/^Bearer\s+/i, '').trim()
-        : '';
-    if (token) {
-      const principal = await this.keys.authenticate(token);
-      if (principal) return `key:${principal.keyId}`;
-    }
+    const principal = await authenticateOnce(
+      this.keys,
+      request as { headers?: Record<string, string | string[] | undefined> },
+    );
+    if (principal) return `key:${principal.keyId}`;
     const socket = request.socket as { remoteAddress?: string } | undefined;
     return `ip:${String(request.ip ?? socket?.remoteAddress ?? 'unknown')}`;
   }
