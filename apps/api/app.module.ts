@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -8,10 +8,10 @@ import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
 import { READ_MODEL_CONTROLLERS } from './read-models';
 import { HealthController } from './health/health.controller';
-import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { AuthGuard } from './http/auth.guard';
+import { apiLogger } from './http/request-log';
 import { ApiKeyThrottlerGuard, rateLimitOptions } from './http/rate-limit';
 import { CommandGateway } from './http/command-gateway';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -30,9 +30,13 @@ import { ReleasesController } from './releases/releases.controller';
 import { RfcsController } from './rfcs/rfcs.controller';
 import { ServicesController } from './services/services.controller';
 
+/** The API's pino logger (request log, Nest's logger). */
+export const API_LOGGER = Symbol('API_LOGGER');
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const logger = apiLogger(config.LOG_LEVEL);
     return {
       module: AppModule,
       imports: [
@@ -42,15 +46,9 @@ export class AppModule {
         ConsoleModule,
         ThrottlerModule.forRoot(rateLimitOptions()),
         ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: config.RUN_PROJECTOR_IN_API === 'true' }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            // API keys never reach the logs.
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            customProps: (req) => ({ correlationId: req.headers['x-correlation-id'] }),
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-          },
-        }),
+        // Nest's logger writes through the API's pino logger. No per-request middleware (forRoutes:
+        // none): requests are logged once answered, by level (http/request-log.ts), which is far cheaper.
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
       ],
       controllers: [
         HealthController,
@@ -78,7 +76,7 @@ export class AppModule {
         // Rate limiting runs before authentication, so floods of bad keys are limited too.
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        { provide: API_LOGGER, useValue: logger },
       ],
     };
   }

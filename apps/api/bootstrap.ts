@@ -2,10 +2,15 @@ import { INestApplication, NestApplicationOptions, ValidationPipe } from '@nestj
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
-import { AppModule } from './app.module';
+import type { Logger as PinoLogger } from 'pino';
+import { API_LOGGER, AppModule } from './app.module';
+import type { Answered } from './http/answered';
 import { createExpressApp } from './http/express-platform';
 import { createFastifyApp } from './http/fastify-platform';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { logAnswer } from './http/request-log';
+import { recordAnswer } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 /**
  * Builds the HTTP app on the adapter `HTTP_ADAPTER` names; shared by `main.ts` and the end-to-end tests
@@ -22,7 +27,17 @@ export async function createApp(
     bufferLogs: options.logger !== false,
   };
   const create = config.HTTP_ADAPTER === 'fastify' ? createFastifyApp : createExpressApp;
-  const app = await create(AppModule.forRoot(config), config.MAX_BODY_BYTES, nestOptions);
+  // The adapter reports each answered request from its first hook; who records it is known once the app exists.
+  let onAnswered = (_answered: Answered): void => undefined;
+  const app = await create(AppModule.forRoot(config), config.MAX_BODY_BYTES, nestOptions, (answered) =>
+    onAnswered(answered),
+  );
+  const metrics = app.get(MetricsService);
+  const logger = app.get<PinoLogger>(API_LOGGER);
+  onAnswered = (answered) => {
+    recordAnswer(metrics, answered);
+    logAnswer(logger, answered);
+  };
   if (options.logger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(

@@ -2,7 +2,9 @@ import type { DynamicModule, INestApplication, NestApplicationOptions } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { OnAnswered, watchAnswer } from './answered';
 import { unreasonableBody } from './body-limits';
+import { routePattern } from './exchange';
 import { bodyProblem, isBodyParserError } from './problem-details.filter';
 import { securityHeaders } from './security-headers';
 
@@ -11,9 +13,15 @@ export async function createExpressApp(
   module: DynamicModule,
   maxBodyBytes: number,
   options: NestApplicationOptions,
+  onAnswered: OnAnswered,
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, { ...options, bodyParser: false });
-  // Security headers first, so even body-parser refusals carry them.
+  // First, so that requests refused by any later middleware are reported too; the route is known by then.
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    watchAnswer(request, response, () => routePattern(request), onAnswered);
+    next();
+  });
+  // Security headers next, so even body-parser refusals carry them.
   app.use(securityHeaders);
   app.useBodyParser('json', {
     limit: maxBodyBytes,
