@@ -143,7 +143,9 @@ describe(`the API on ${OTHER_ADAPTER} (the adapter the other suites do not run o
     expect(asset.headers['content-type']).toMatch(/javascript/);
     expect((await api.http.get('/console/..%2f..%2fpackage.json')).status).toBe(404);
     const metrics = (await api.http.get('/metrics').expect(200)).text;
-    expect(metrics).toContain('route="/v1/rfcs/:rfcId/assessment"');
+    // Counted with the status sent, refusals included.
+    expect(metrics).toContain('{method="POST",route="/v1/rfcs/:rfcId/assessment",status="412"} 1');
+    expect(metrics).toContain('{method="POST",route="/v1/rfcs/:rfcId/assessment",status="200"} 1');
   });
 
   it('streams events: the first frame, with the security and rate-limit headers', async () => {

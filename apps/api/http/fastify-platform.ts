@@ -2,8 +2,9 @@ import type { DynamicModule, INestApplication, NestApplicationOptions } from '@n
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { createServer, RequestListener } from 'node:http';
+import { createServer, IncomingHttpHeaders, IncomingMessage, RequestListener } from 'node:http';
 import { Readable } from 'node:stream';
+import { OnAnswered, watchAnswer } from './answered';
 import { isFresh } from './conditional-get';
 import { isJsonMediaType, readJsonBody } from './json-body';
 import { PROBLEM_JSON } from './problem-details.filter';
@@ -18,12 +19,15 @@ export async function createFastifyApp(
   module: DynamicModule,
   maxBodyBytes: number,
   options: NestApplicationOptions,
+  onAnswered: OnAnswered,
 ): Promise<INestApplication> {
   const adapter = new ApiFastifyAdapter({
-    // Node's own server, as under Express (keep-alive 5 s, request timeout 300 s), with helmet's
-    // headers set on every response before Fastify sees the request: nothing answers without them.
+    // Node's own server, as under Express (keep-alive 5 s, request timeout 300 s), which reports every
+    // answer (with the route Fastify matched) and sets helmet's headers on every response before Fastify
+    // sees the request: nothing answers without them.
     serverFactory: (handler: RequestListener) =>
       createServer((request, response) => {
+        watchAnswer(request, response, () => (request as Routed)[ROUTE], onAnswered);
         securityHeaders(request, response, () => undefined);
         handler(request, response);
       }),
@@ -37,6 +41,10 @@ export async function createFastifyApp(
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    (request.raw as Routed)[ROUTE] = request.routeOptions.url;
+    done();
+  });
   // One parser for every body: JSON as body-parser reads it; anything else is left unread, as Express does.
   // Express reads a GET's (or HEAD's) JSON body too, and refuses a malformed one.
   fastify.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
@@ -47,20 +55,29 @@ export async function createFastifyApp(
       ? readJsonBody(payload, request.headers, maxBodyBytes)
       : Promise.resolve(undefined),
   );
-  // Express leaves a non-JSON body unread whatever its Content-Type, even a malformed one; Fastify would
-  // refuse a malformed one (415) before routing. Past the logger (onRequest), nothing else reads it.
-  fastify.addHook('preParsing', async (request: FastifyRequest) => {
-    const type = request.headers['content-type'];
-    if (type !== undefined && !isJsonMediaType(type)) delete request.headers['content-type'];
-  });
-  // Fastify skips parsing an empty body (Content-Length: 0); body-parser reads it as {} (or refuses its charset).
-  fastify.addHook('preValidation', async (request: FastifyRequest) => {
-    if (
-      request.body === undefined &&
-      request.headers['content-length'] === '0' &&
-      isJsonMediaType(request.headers['content-type'])
-    )
-      request.body = await readJsonBody(Readable.from([]), request.headers, maxBodyBytes);
+  // Express reads a body only if there is one and it is JSON, and leaves any other unread whatever its
+  // Content-Type, even a malformed one, which Fastify would refuse (415). The header is set aside while
+  // Fastify parses, which then skips its parser machinery too, and put back before anything reads it.
+  fastify.addHook(
+    'preParsing',
+    (
+      request: FastifyRequest,
+      _reply: FastifyReply,
+      payload: Readable,
+      done: (e: null, p: Readable) => void,
+    ) => {
+      const type = request.headers['content-type'];
+      if (type !== undefined && (!isJsonMediaType(type) || !hasBody(request.headers))) {
+        (request as SetAside)[CONTENT_TYPE] = type;
+        delete request.headers['content-type'];
+      }
+      done(null, payload);
+    },
+  );
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    const type = (request as SetAside)[CONTENT_TYPE];
+    if (type !== undefined) request.headers['content-type'] = type;
+    done();
   });
   // Express' res.send (JSON and text, not streamed files) answers 304 when If-None-Match matches the ETag.
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -71,6 +88,17 @@ export async function createFastifyApp(
   });
   return app;
 }
+
+const CONTENT_TYPE = Symbol('content-type');
+type SetAside = FastifyRequest & { [CONTENT_TYPE]?: string };
+
+/** body-parser's test (type-is): a request has a body if it says how long it is, or that it is chunked. */
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length'] ?? NaN));
+
+const ROUTE = Symbol('route');
+/** Node's request, tagged with the pattern of the route Fastify matched (for `watchAnswer`). */
+type Routed = IncomingMessage & { [ROUTE]?: string };
 
 /** A path Fastify's router cannot decode (bad percent-encoding): 400 problem+json, as Express answers a bad parameter. */
 function badUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
