@@ -46,22 +46,25 @@ function copy(value: unknown): unknown {
 }
 
 /**
- * Documents as the runner last wrote or read them, kept across batches (`collection \0 id` → document,
+ * Documents as the runner last committed them, kept across batches (`collection \0 id` → document,
  * `undefined` = known absent). Valid because one runner is the only writer of its slot (see
- * ProjectionRunner); dropped with the build or follow loop that owns it, so after a failure nothing stale
- * survives. Bounded: emptied when it outgrows `maxDocuments`.
+ * ProjectionRunner). A document leaves the cache when it is loaded (the projection then owns it), and
+ * comes back when a batch that wrote it commits, so a document modified but never written cannot be
+ * served again. Bounded: emptied when it outgrows `maxDocuments`.
  */
 export class DocumentCache {
   private readonly documents = new Map<string, ReadDocument | undefined>();
 
   constructor(private readonly maxDocuments = 50_000) {}
 
-  has(key: string): boolean {
-    return this.documents.has(key);
-  }
-
-  get(key: string): ReadDocument | undefined {
-    return this.documents.get(key);
+  /** Hands the document over: `found` false when the cache does not know it. */
+  take(key: string): { found: boolean; document?: ReadDocument } {
+    const document = this.documents.get(key);
+    if (document !== undefined) {
+      this.documents.delete(key);
+      return { found: true, document };
+    }
+    return { found: this.documents.has(key) };
   }
 
   set(key: string, document: ReadDocument | undefined): void {
@@ -73,17 +76,26 @@ export class DocumentCache {
 const cacheKey = (collection: string, id: string) => `${collection}\u0000${id}`;
 
 /**
+ * Under Jest (NODE_ENV=test) every batch checks that projections keep the rule `load` relies on; in
+ * production the check would cost a serialisation per load.
+ */
+const CHECK_LOADED_DOCUMENTS = process.env.NODE_ENV === 'test';
+
+/**
  * The writes of one batch, coalesced per document, with an overlay so `load` sees the batch's own
  * pending writes (the store is only written on commit). One document's final state = one write.
  *
- * Copies: `load` always hands out a copy the projection owns (projections update loaded documents in
- * place). A written document is kept by reference: the projection is done with it once `project` returns,
- * and only copies of it are handed out again.
+ * No copies: a rebuild loads a document for nearly every event, and copying it each time was the largest
+ * cost of a rebuild. `load` hands out the document itself — the batch's pending one, the cached one
+ * (which leaves the cache), or the store's fresh one — so the rule for projections is: **a loaded document
+ * you modify, you write back in the same `project` call**. Jest runs check it (CHECK_LOADED_DOCUMENTS).
  */
 export class Batch {
   /** Logical collection → id → document, or `null` when deleted in this batch. */
   private readonly written = new Map<string, Map<string, ReadDocument | null>>();
   private owned: ReadonlySet<string>;
+  /** What the current `project` call loaded, as loaded (only when checking). */
+  private loadedNow: Array<{ collection: string; id: string; json: string; document: ReadDocument }> = [];
   events = 0;
   firstPosition = -1n;
   lastPosition = -1n;
@@ -94,6 +106,7 @@ export class Batch {
     private readonly slot: Slot,
     private readonly store: ReadStore,
     private readonly cache = new DocumentCache(),
+    private readonly checkLoads = CHECK_LOADED_DOCUMENTS,
   ) {
     this.owned = new Set(projection.collections);
   }
@@ -107,17 +120,24 @@ export class Batch {
     id: string,
   ): Promise<T | undefined> => {
     this.assertOwned(collection);
-    const pending = this.written.get(collection);
-    if (pending?.has(id)) return toJson(pending.get(id) ?? undefined) as T | undefined;
-    const key = cacheKey(collection, id);
-    if (this.cache.has(key)) return toJson(this.cache.get(key)) as T | undefined;
-    const stored = await this.store.get<T>(slotCollection(this.slot, collection), id);
-    this.cache.set(key, stored);
-    return toJson(stored);
+    const document = await this.find(collection, id);
+    if (this.checkLoads && document !== undefined)
+      this.loadedNow.push({ collection, id, json: JSON.stringify(document), document });
+    return document as T | undefined;
   };
 
+  private async find(collection: string, id: string): Promise<ReadDocument | undefined> {
+    const pending = this.written.get(collection);
+    if (pending?.has(id)) return pending.get(id) ?? undefined;
+    const cached = this.cache.take(cacheKey(collection, id));
+    if (cached.found) return cached.document;
+    return this.store.get(slotCollection(this.slot, collection), id);
+  }
+
   async apply(event: RecordedEvent): Promise<void> {
+    this.loadedNow = [];
     const writes = await this.projection.project(event, this.load);
+    if (this.checkLoads) this.checkLoadedDocuments(event, writes);
     for (const write of writes) {
       this.assertOwned(write.collection);
       let pending = this.written.get(write.collection);
@@ -157,6 +177,22 @@ export class Batch {
       }
     }
     return writes;
+  }
+
+  /** A loaded document changed but not written back would leak into later loads (see the class comment). */
+  private checkLoadedDocuments(event: RecordedEvent, writes: readonly ReadWrite[]): void {
+    for (const loaded of this.loadedNow) {
+      const rewritten = writes.some(
+        (write) =>
+          write.collection === loaded.collection &&
+          (write.kind === 'upsert' ? write.document.id : write.id) === loaded.id,
+      );
+      if (!rewritten && JSON.stringify(loaded.document) !== loaded.json)
+        throw new Error(
+          `${this.projection.name}: ${event.type} modified the loaded document ${loaded.collection}/${loaded.id} ` +
+            'without writing it back; write it, or modify a copy',
+        );
+    }
   }
 
   private assertOwned(collection: string): void {

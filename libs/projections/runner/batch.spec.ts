@@ -1,0 +1,106 @@
+import type { RecordedEvent } from '@rdm/event-store';
+import type { ReadDocument } from '@rdm/read-store';
+import type { Projection } from '../projection';
+import { Batch, DocumentCache, toJson } from './batch';
+import { slotCheckpoint, slotCollection } from './slots';
+import { TempStores } from './testing';
+
+type Counter = ReadDocument & { count: number; seen: string[] };
+
+/** Counts events per stream; `sloppy` also scribbles on a loaded document it then does not write. */
+const counter = (behaviour: 'writes-back' | 'sloppy'): Projection => ({
+  name: 'counter',
+  version: 1,
+  collections: ['counters'],
+  eventTypes: ['Ticked'],
+  async project(event, load) {
+    const doc = (await load<Counter>('counters', event.streamId)) ?? {
+      id: event.streamId,
+      count: 0,
+      seen: [],
+    };
+    doc.count += 1;
+    doc.seen.push(event.id);
+    if (behaviour === 'sloppy' && doc.count > 1) return [];
+    return [{ kind: 'upsert', collection: 'counters', document: doc }];
+  },
+});
+
+let position = 0n;
+const ticked = (streamId: string): RecordedEvent => {
+  position += 1n;
+  return {
+    id: `e${position}`,
+    type: 'Ticked',
+    streamId,
+    revision: 0n,
+    position,
+    data: {},
+    metadata: {},
+    createdAt: new Date(0),
+  } as RecordedEvent;
+};
+
+describe('Batch: loaded documents are handed out without copies', () => {
+  let stores: TempStores;
+  let store: ReturnType<TempStores['readStore']>;
+  beforeEach(() => {
+    stores = new TempStores();
+    store = stores.readStore();
+  });
+  afterEach(() => stores.cleanup());
+  const slot = { projection: 'counter', version: 1, generation: 0 };
+
+  async function runBatch(
+    projection: Projection,
+    cache: DocumentCache,
+    events: RecordedEvent[],
+    check = true,
+  ) {
+    const batch = new Batch(projection, slot, store, cache, check);
+    for (const event of events) await batch.apply(event);
+    await store.commit(slotCheckpoint(slot), batch.writes(), batch.lastPosition);
+    batch.committed();
+  }
+
+  it('a document updated in place and written back is what later events, later batches and the store see', async () => {
+    const cache = new DocumentCache();
+    await runBatch(counter('writes-back'), cache, [ticked('a'), ticked('b'), ticked('a')]);
+    await runBatch(counter('writes-back'), cache, [ticked('a'), ticked('a')]);
+    const stored = await store.get<Counter>(slotCollection(slot, 'counters'), 'a');
+    expect(stored).toMatchObject({ count: 4 });
+    expect(stored!.seen).toHaveLength(4);
+    expect((await store.get<Counter>(slotCollection(slot, 'counters'), 'b'))?.count).toBe(1);
+  });
+
+  it('under test, a projection that modifies a loaded document without writing it back is stopped, naming it', async () => {
+    const cache = new DocumentCache();
+    await expect(runBatch(counter('sloppy'), cache, [ticked('a'), ticked('a')])).rejects.toThrow(
+      'counter: Ticked modified the loaded document counters/a without writing it back',
+    );
+  });
+
+  it('unchecked, such a modification still never comes back from the cache: the next batch loads what was committed', async () => {
+    const cache = new DocumentCache();
+    await runBatch(counter('writes-back'), cache, [ticked('a')]); // committed: count 1, now cached
+    await runBatch(counter('sloppy'), cache, [ticked('a')], false); // takes it, scribbles, writes nothing
+    const projection = counter('writes-back');
+    const batch = new Batch(projection, slot, store, cache, true);
+    await batch.apply(ticked('a'));
+    const [write] = batch.writes();
+    expect(write).toMatchObject({ kind: 'upsert', document: { id: 'a', count: 2 } });
+  });
+});
+
+describe('toJson', () => {
+  it('gives exactly what a JSON round trip gives', () => {
+    const value = {
+      a: undefined,
+      b: [1, undefined, Number.NaN, Infinity, () => 1],
+      c: new Date(0),
+      d: { e: null, f: 'x', g: true, h: Symbol('s') },
+    };
+    expect(toJson(value)).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(() => toJson({ n: 1n })).toThrow(TypeError);
+  });
+});
