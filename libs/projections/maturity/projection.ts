@@ -41,7 +41,6 @@ import {
   SignalKind,
 } from './documents';
 import { METRIC_DEFINITIONS, MetricDefinitions, projectionVersionOf } from './metric-definitions';
-import { toJson } from '../runner/batch';
 
 /** Logical collections of the `maturity` projection. */
 export const MATURITY_COLLECTIONS = {
@@ -110,9 +109,8 @@ class UnitOfWork {
   async get<T extends ReadDocument>(collection: string, id: string): Promise<T | undefined> {
     const key = `${collection}\u0000${id}`;
     if (!this.cache.has(key)) this.cache.set(key, await this.load<T>(collection, id));
-    const found = this.cache.get(key);
-    // A JSON copy, not structuredClone: faster, and the store must get plain objects of this realm (Jest runs in a VM).
-    return found === undefined ? undefined : (toJson(found) as T);
+    // The document itself, no copy: whatever is changed goes back through `put` (the batch's rule).
+    return this.cache.get(key) as T | undefined;
   }
 
   put<T extends ReadDocument>(collection: string, document: T): void {

@@ -131,7 +131,10 @@ export class Batch {
     if (pending?.has(id)) return pending.get(id) ?? undefined;
     const cached = this.cache.take(cacheKey(collection, id));
     if (cached.found) return cached.document;
-    return this.store.get(slotCollection(this.slot, collection), id);
+    const stored = await this.store.get(slotCollection(this.slot, collection), id);
+    // Known absence is safe to keep (there is nothing to modify); a found document is the caller's.
+    if (stored === undefined) this.cache.set(cacheKey(collection, id), undefined);
+    return stored;
   }
 
   async apply(event: RecordedEvent): Promise<void> {
