@@ -46,25 +46,24 @@ function copy(value: unknown): unknown {
 }
 
 /**
- * Documents as the runner last committed them, kept across batches (`collection \0 id` → document,
- * `undefined` = known absent). Valid because one runner is the only writer of its slot (see
- * ProjectionRunner). A document leaves the cache when it is loaded (the projection then owns it), and
- * comes back when a batch that wrote it commits, so a document modified but never written cannot be
- * served again. Bounded: emptied when it outgrows `maxDocuments`.
+ * Documents as the runner last committed or read them, kept across batches (`collection \0 id` →
+ * document, `undefined` = known absent). Valid because one runner is the only writer of its slot (see
+ * ProjectionRunner), and because of the batch's rule (see Batch): a loaded document is changed only to
+ * be written back, so what the cache holds is what the store holds once the batch commits. A batch that
+ * fails takes the cache with it: it is owned by one build or follow loop, which a failure ends.
+ * Bounded: emptied when it outgrows `maxDocuments`.
  */
 export class DocumentCache {
   private readonly documents = new Map<string, ReadDocument | undefined>();
 
   constructor(private readonly maxDocuments = 50_000) {}
 
-  /** Hands the document over: `found` false when the cache does not know it. */
-  take(key: string): { found: boolean; document?: ReadDocument } {
-    const document = this.documents.get(key);
-    if (document !== undefined) {
-      this.documents.delete(key);
-      return { found: true, document };
-    }
-    return { found: this.documents.has(key) };
+  has(key: string): boolean {
+    return this.documents.has(key);
+  }
+
+  get(key: string): ReadDocument | undefined {
+    return this.documents.get(key);
   }
 
   set(key: string, document: ReadDocument | undefined): void {
@@ -86,9 +85,9 @@ const CHECK_LOADED_DOCUMENTS = process.env.NODE_ENV === 'test';
  * pending writes (the store is only written on commit). One document's final state = one write.
  *
  * No copies: a rebuild loads a document for nearly every event, and copying it each time was the largest
- * cost of a rebuild. `load` hands out the document itself — the batch's pending one, the cached one
- * (which leaves the cache), or the store's fresh one — so the rule for projections is: **a loaded document
- * you modify, you write back in the same `project` call**. Jest runs check it (CHECK_LOADED_DOCUMENTS).
+ * cost of a rebuild. `load` hands out the document itself — the batch's pending one, or the cached one —
+ * so the rule for projections is: **a loaded document you modify, you write back in the same `project`
+ * call**. Jest runs check it (CHECK_LOADED_DOCUMENTS); a batch that fails is discarded with its cache.
  */
 export class Batch {
   /** Logical collection → id → document, or `null` when deleted in this batch. */
@@ -129,11 +128,10 @@ export class Batch {
   private async find(collection: string, id: string): Promise<ReadDocument | undefined> {
     const pending = this.written.get(collection);
     if (pending?.has(id)) return pending.get(id) ?? undefined;
-    const cached = this.cache.take(cacheKey(collection, id));
-    if (cached.found) return cached.document;
+    const key = cacheKey(collection, id);
+    if (this.cache.has(key)) return this.cache.get(key);
     const stored = await this.store.get(slotCollection(this.slot, collection), id);
-    // Known absence is safe to keep (there is nothing to modify); a found document is the caller's.
-    if (stored === undefined) this.cache.set(cacheKey(collection, id), undefined);
+    this.cache.set(key, stored);
     return stored;
   }
 
