@@ -14,8 +14,8 @@ const counter = (behaviour: 'writes-back' | 'sloppy'): Projection => ({
   collections: ['counters'],
   eventTypes: ['Ticked'],
   async project(event, load) {
-    const doc = (await load<Counter>('counters', event.streamId)) ?? {
-      id: event.streamId,
+    const doc = (await load<Counter>('counters', event.stream)) ?? {
+      id: event.stream,
       count: 0,
       seen: [],
     };
@@ -27,18 +27,18 @@ const counter = (behaviour: 'writes-back' | 'sloppy'): Projection => ({
 });
 
 let position = 0n;
-const ticked = (streamId: string): RecordedEvent => {
+const ticked = (stream: string): RecordedEvent => {
   position += 1n;
   return {
     id: `e${position}`,
     type: 'Ticked',
-    streamId,
+    stream,
     revision: 0n,
     position,
     data: {},
     metadata: {},
     createdAt: new Date(0),
-  } as RecordedEvent;
+  };
 };
 
 describe('Batch: loaded documents are handed out without copies', () => {
@@ -85,7 +85,7 @@ describe('Batch: loaded documents are handed out without copies', () => {
       ...counter('writes-back'),
       async project(event, load) {
         const config = await load('counters', 'config'); // read on every event, never written
-        return config ? [] : [{ kind: 'upsert', collection: 'counters', document: { id: event.streamId } }];
+        return config ? [] : [{ kind: 'upsert', collection: 'counters', document: { id: event.stream } }];
       },
     };
     const cache = new DocumentCache();
