@@ -22,7 +22,7 @@ describe('configuration', () => {
   });
 
   it('chooses the HTTP adapter, and refuses an unknown one', () => {
-    expect(loadConfig({}).HTTP_ADAPTER).toBe('express');
+    expect(loadConfig({}).HTTP_ADAPTER).toBe('fastify');
     expect(loadConfig({ HTTP_ADAPTER: 'fastify' }).HTTP_ADAPTER).toBe('fastify');
     expect(() => loadConfig({ HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER="koa".*express, fastify/);
   });
