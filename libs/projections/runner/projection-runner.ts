@@ -15,6 +15,9 @@ import {
   slotCollections,
 } from './slots';
 
+/** Documents each live (following) projection keeps in memory between batches. */
+const LIVE_CACHE_DOCUMENTS = 5_000;
+
 export interface RunnerLogger {
   log(message: string): void;
   warn(message: string): void;
@@ -558,7 +561,9 @@ export class ProjectionRunner {
     });
     track.subscription = subscription;
     const iterator = subscription[Symbol.asyncIterator]();
-    const cache = new DocumentCache();
+    // Live batches are small and touch the recently active documents: a small cache holds them (memory
+    // is per projection, for the life of the process).
+    const cache = new DocumentCache(LIVE_CACHE_DOCUMENTS);
     let batch = new Batch(projection, slot, this.readStore, cache);
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     try {
