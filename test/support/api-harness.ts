@@ -52,6 +52,12 @@ export async function startApi(
     auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
     close: async () => {
       await app.close();
+      // A test may listen on the raw server itself (to stream); Fastify closes only a server it started.
+      const raw = server as import('node:http').Server;
+      if (raw.listening) {
+        raw.closeAllConnections();
+        await new Promise<void>((resolve) => raw.close(() => resolve()));
+      }
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -65,7 +65,7 @@ export class AppConfig {
 
   /**
    * The Nest HTTP platform under the API; both behave the same (apps/api/http), they differ in speed:
-   * Fastify, the default, answered 1.5× the commands and queries of Express in bench:http.
+   * Fastify, the default, answered 1.4-1.5× the queries of Express in bench:http, and as many commands or more.
    */
   @IsIn(['express', 'fastify'])
   HTTP_ADAPTER: 'express' | 'fastify' = 'fastify';
