@@ -300,6 +300,26 @@ describe('Release endpoints (real app, SQLite)', () => {
     expect(afterClose.body.type).toBe('urn:rdm:problem:release.closed');
   });
 
+  it('refuses amounts with more than 2 decimals, in exponent notation too, with a 400 that names the rule', async () => {
+    const releaseId = await plan({ rfcIds: [await rfc()] });
+    const before = await api.store.headPosition();
+    for (const amount of [-1e-19, 1e-7, 12.345, 0.1 + 0.2]) {
+      const response = await api.http
+        .post(`/v1/releases/${releaseId}/costs`)
+        .set(as('release-manager'))
+        .send({ amount, currency: 'EUR', category: 'labour' });
+      expect(response.status).toBe(400);
+      expect(response.body.type).toBe('urn:rdm:problem:validation');
+      expect(JSON.stringify(response.body)).toMatch(/amount must have at most 2 decimal places/);
+    }
+    expect(await api.store.headPosition()).toBe(before);
+    await api.http
+      .post(`/v1/releases/${releaseId}/costs`)
+      .set(as('release-manager'))
+      .send({ amount: 1e3 + 0.25, currency: 'EUR', category: 'labour' })
+      .expect(201);
+  });
+
   it('refuses deploying out of promotion order, appending nothing', async () => {
     const releaseId = await plan({ rfcIds: [await rfc()] });
     const before = await api.store.headPosition();
@@ -507,7 +527,7 @@ describe('Release endpoints (real app, SQLite)', () => {
       .set(as('release-manager'))
       .send({ amount: 10.123, currency: 'eur', category: 'snacks' });
     expect(badCost.status).toBe(400);
-    expect(badCost.body.detail).toMatch(/amount must be a number conforming to the specified constraints/);
+    expect(badCost.body.detail).toMatch(/amount must have at most 2 decimal places/);
     expect(badCost.body.detail).toMatch(/currency must be an ISO 4217 code/);
     expect(badCost.body.detail).toMatch(/category must be one of: labour/);
     const negative = await api.http

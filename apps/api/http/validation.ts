@@ -4,10 +4,12 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
+  IsNumber,
   IsString,
   Length,
   Matches,
   MaxLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 
@@ -16,6 +18,23 @@ import {
  * and null would then reach the domain. This skips validation only for an absent value.
  */
 export const IsAbsentOr = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
+
+/**
+ * A finite number with at most `places` decimals. Not class-validator's `IsNumber({ maxDecimalPlaces })`: it
+ * reads the decimals off `String(value)` and throws (a 500) on exponent notation such as -1e-19.
+ */
+export const IsDecimal = (places: number) =>
+  applyDecorators(
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    ValidateBy({
+      name: 'maxDecimalPlaces',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'number' || !Number.isFinite(value) || Number(value.toFixed(places)) === value,
+        defaultMessage: () => `$property must have at most ${places} decimal places`,
+      },
+    }),
+  );
 
 /** Shared DTO building blocks, so every endpoint bounds sizes the same way (no unbounded strings/arrays). */
 export const TEXT_MAX = 4000;

@@ -1,18 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsInt,
-  IsNumber,
-  IsPositive,
-  IsString,
-  IsUrl,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsPositive, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 import type { ReviewOutcome } from '@rdm/domain';
-import { Name, OneOf, Text, TextList } from '../http/validation';
+import { IsDecimal, Name, OneOf, Text, TextList } from '../http/validation';
 import { Absentable, IdList, NameList, NestedList, NestedObject, StageName } from './model-validation';
 
 /** Bounds of a model definition: generous for real procedures, small enough to keep one event small. */
@@ -57,7 +47,7 @@ export class ReleaseStageDto {
   @Name({ example: 'build team' }) handoff!: string;
   @Name({ example: 'release-manager' }) escalationPoint!: string;
   @ApiProperty({ example: 16, description: 'Hours, > 0 (at most a year)' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @IsDecimal(2)
   @IsPositive()
   @Max(MODEL_LIMITS.stageHours)
   targetDurationHours!: number;

@@ -3,7 +3,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsISO8601,
-  IsNumber,
   IsObject,
   IsPositive,
   IsString,
@@ -13,7 +12,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { Problem } from '@rdm/application/problem';
-import { NAME_MAX } from '../http/validation';
+import { IsDecimal, NAME_MAX } from '../http/validation';
 import { Absentable, STAGE_NAME_MESSAGE, STAGE_NAME_PATTERN } from '../release-models/model-validation';
 
 /** Release-specific DTO building blocks (on top of `../http/validation` and the release-model ones). */
@@ -87,7 +86,7 @@ export const IsoInstant = (example = '2025-03-01T10:00:00Z') =>
 export const MoneyAmount = () =>
   applyDecorators(
     ApiProperty({ example: 1250.5, description: '> 0, at most 2 decimals' }),
-    IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }),
+    IsDecimal(2),
     IsPositive(),
     Max(1e12),
   );
