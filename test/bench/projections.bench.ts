@@ -40,11 +40,7 @@ const storeDir = KEEP
 const workDir = fs.mkdtempSync(path.join(root, 'rdm-bench-read-'));
 const quiet = { log: () => undefined, warn: console.warn, error: console.error };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const lines: string[] = [];
-const say = (line: string) => {
-  lines.push(line);
-  console.log(line);
-};
+const say = (line: string) => console.log(line);
 
 const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 

@@ -1,4 +1,11 @@
-import { applyDecorators, CanActivate, ExecutionContext, HttpException, Injectable, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import { allows, ApiKeysService, Permission, PERMISSIONS, Principal } from '@rdm/application/auth';
@@ -39,11 +46,15 @@ export function authenticateOnce(
 ): Promise<Principal | undefined> {
   const memo = request as { [AUTHENTICATED]?: Promise<Principal | undefined> };
   if (memo[AUTHENTICATED]) return memo[AUTHENTICATED];
-  const header = request.headers?.authorization;
-  const token =
-    typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : '';
+  const token = bearerToken(request.headers?.authorization);
   return (memo[AUTHENTICATED] = token ? keys.authenticate(token) : Promise.resolve(undefined));
 }
+
+/** The key of an `Authorization: Bearer <key>` header; undefined for anything else. */
+const bearerToken = (header: string | string[] | undefined): string | undefined =>
+  typeof header === 'string' && /^Bearer\s+\S/i.test(header)
+    ? header.replace(/^Bearer\s+/i, '').trim()
+    : undefined;
 
 /** Bearer API keys → roles → permission. A route without a declared permission is refused (deny by default). */
 @Injectable()
@@ -57,8 +68,7 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    if (typeof header !== 'string' || !/^Bearer\s+\S/i.test(header))
+    if (!bearerToken(request.headers.authorization))
       throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
     const principal = await authenticateOnce(this.keys, request);
     if (!principal) throw unauthorized('The API key is unknown or revoked. Ask an admin for a valid key.');

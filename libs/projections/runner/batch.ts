@@ -3,47 +3,8 @@ import type { ReadDocument, ReadStore, ReadWrite } from '@rdm/read-store';
 import type { LoadDocument, Projection } from '../projection';
 import { Slot, slotCollection } from './slots';
 
-/**
- * A plain JSON copy, exactly what a store round trip gives (`undefined` properties dropped, `undefined` in
- * arrays and non-finite numbers become null, `toJSON` honoured), about 7× faster than
- * JSON.parse(JSON.stringify(…)) on read-model documents — copies are what rebuilds spend most time on.
- */
-export function toJson<T>(value: T): T {
-  return copy(value) as T;
-}
-
-function copy(value: unknown): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : null;
-    case 'object': {
-      if (value === null) return null;
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-        return copy((value as { toJSON(): unknown }).toJSON());
-      if (Array.isArray(value)) {
-        const out = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) {
-          const item = copy(value[i]);
-          out[i] = item === undefined ? null : item;
-        }
-        return out;
-      }
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
-        const item = copy((value as Record<string, unknown>)[key]);
-        if (item !== undefined) out[key] = item;
-      }
-      return out;
-    }
-    case 'bigint':
-      throw new TypeError('Do not know how to serialize a BigInt');
-    default:
-      return undefined; // undefined, functions and symbols, as JSON.stringify leaves them out
-  }
-}
+/** A plain JSON copy, exactly what a store round trip gives (the test harnesses copy with it). */
+export const toJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /**
  * Documents as the runner last committed or read them, kept across batches (`collection \0 id` →

@@ -290,7 +290,7 @@ export class SqliteReadStore implements ReadStore {
     if (columns.length === 0) return; // the unique (collection, id) index already serves it
     const definition = columns.map((c) => `${keySql(c.field)}${c.descending ? ' DESC' : ''}`).join(', ');
     const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
-    if (this.indexes.has(name) || this.autoIndexCount() >= MAX_AUTO_INDEXES) return;
+    if (this.indexes.has(name) || this.indexes.size >= MAX_AUTO_INDEXES) return;
     // An index whose leading columns are these serves this shape as well as its own would.
     for (const columns of this.indexes.values()) if (columns.startsWith(`${definition}, `)) return;
     const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
@@ -308,10 +308,6 @@ export class SqliteReadStore implements ReadStore {
     } finally {
       this.db.pragma(`busy_timeout = ${previous}`);
     }
-  }
-
-  private autoIndexCount(): number {
-    return this.indexes.size;
   }
 
   private optimize(): void {
