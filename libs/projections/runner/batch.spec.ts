@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@rdm/event-store';
 import type { ReadDocument } from '@rdm/read-store';
 import type { Projection } from '../projection';
 import { Batch, DocumentCache } from './batch';
+import { KeyFilter } from './key-filter';
 import { slotCheckpoint, slotCollection } from './slots';
 import { TempStores } from './testing';
 
@@ -95,5 +96,26 @@ describe('Batch: loaded documents are handed out without copies', () => {
     await runBatch(reader, cache, [ticked('c')]);
     expect(reads).not.toHaveBeenCalled();
     expect(await store.get(slotCollection(slot, 'counters'), 'a')).toBeUndefined();
+  });
+});
+
+describe('DocumentCache', () => {
+  it('when full, forgets the least recently set quarter and keeps the rest', () => {
+    const cache = new DocumentCache(8);
+    for (let i = 0; i < 8; i++) cache.set(`k${i}`, { id: `k${i}` });
+    cache.set('k0', { id: 'k0', again: true }); // set again: now the most recent
+    cache.set('k8', { id: 'k8' });
+    expect(['k1', 'k2'].filter((key) => cache.has(key))).toEqual([]);
+    expect(['k0', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'].every((key) => cache.has(key))).toBe(true);
+    expect(cache.get('k0')).toEqual({ id: 'k0', again: true });
+  });
+
+  it('with a key filter (a build into an empty slot), a key never set is known absent', () => {
+    const cache = new DocumentCache(8, new KeyFilter());
+    cache.set('written', { id: 'written' });
+    expect(cache.has('never-written')).toBe(true);
+    expect(cache.get('never-written')).toBeUndefined();
+    for (let i = 0; i < 20; i++) cache.set(`k${i}`, { id: `k${i}` }); // 'written' is evicted...
+    expect(cache.has('written')).toBe(false); // ...so it must be read from the store again
   });
 });

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@rdm/event-store';
 import type { ReadDocument, ReadStore, ReadWrite } from '@rdm/read-store';
 import type { LoadDocument, Projection } from '../projection';
+import type { KeyFilter } from './key-filter';
 import { Slot, slotCollection } from './slots';
 
 /** A plain JSON copy, exactly what a store round trip gives (the test harnesses copy with it). */
@@ -12,15 +13,22 @@ export const toJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
  * ProjectionRunner), and because of the batch's rule (see Batch): a loaded document is changed only to
  * be written back, so what the cache holds is what the store holds once the batch commits. A batch that
  * fails takes the cache with it: it is owned by one build or follow loop, which a failure ends.
- * Bounded: emptied when it outgrows `maxDocuments`.
+ * Bounded: past `maxDocuments`, the quarter least recently written or read from the store is dropped.
+ *
+ * `everWritten`, for a build into a slot that was empty when it started: every key this cache was told
+ * about goes into it, so a key it has certainly never seen is a document the store certainly lacks — no
+ * store read to find that out.
  */
 export class DocumentCache {
   private readonly documents = new Map<string, ReadDocument | undefined>();
 
-  constructor(private readonly maxDocuments = 50_000) {}
+  constructor(
+    private readonly maxDocuments = 50_000,
+    private readonly everWritten?: KeyFilter,
+  ) {}
 
   has(key: string): boolean {
-    return this.documents.has(key);
+    return this.documents.has(key) || (this.everWritten !== undefined && !this.everWritten.mightContain(key));
   }
 
   get(key: string): ReadDocument | undefined {
@@ -28,8 +36,18 @@ export class DocumentCache {
   }
 
   set(key: string, document: ReadDocument | undefined): void {
-    if (this.documents.size >= this.maxDocuments && !this.documents.has(key)) this.documents.clear();
+    if (document !== undefined) this.everWritten?.add(key);
+    // Re-inserted, so the Map's order is least recently set first.
+    if (!this.documents.delete(key) && this.documents.size >= this.maxDocuments) this.evictOldest();
     this.documents.set(key, document);
+  }
+
+  private evictOldest(): void {
+    let evict = Math.ceil(this.maxDocuments / 4);
+    for (const key of this.documents.keys()) {
+      this.documents.delete(key);
+      if (--evict === 0) break;
+    }
   }
 }
 

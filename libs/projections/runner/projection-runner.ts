@@ -3,6 +3,7 @@ import type { EventStore, RecordedEvent, Subscription } from '@rdm/event-store';
 import type { ReadStore, ReadWrite } from '@rdm/read-store';
 import type { Projection } from '../projection';
 import { Batch, DocumentCache } from './batch';
+import { KeyFilter } from './key-filter';
 import { ReadModelView, readModelView } from './read-model-view';
 import {
   pointerCheckpoint,
@@ -450,7 +451,11 @@ export class ProjectionRunner {
         events: applied,
         done,
       });
-    const cache = new DocumentCache();
+    // From an empty slot, a document the build never wrote is known absent (see DocumentCache).
+    const cache = new DocumentCache(
+      undefined,
+      position < 0n && (await this.slotIsEmpty(target, projection)) ? new KeyFilter() : undefined,
+    );
     for (;;) {
       if (track.stopping) throw new Stopped();
       const head = await this.eventStore.headPosition();
@@ -478,6 +483,12 @@ export class ProjectionRunner {
       track.building = { slot: target, position, head };
       progress(head, false);
     }
+  }
+
+  private async slotIsEmpty(slot: Slot, projection: Projection): Promise<boolean> {
+    for (const collection of slotCollections(slot, projection))
+      if ((await this.readStore.find(collection, { limit: 1 })).items.length > 0) return false;
+    return true;
   }
 
   /** One commit moves readers to `target`; then the old slot is dropped. */
