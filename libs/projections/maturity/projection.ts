@@ -350,7 +350,12 @@ async function recordDefinitions(uow: UnitOfWork, definitions: MetricDefinitions
     projectionVersion: projectionVersionOf(definitions),
     attributionWindowDays: definitions.attributionWindowDays,
   };
-  if (!existing || JSON.stringify(existing) !== JSON.stringify(wanted)) uow.put(C.meta, wanted);
+  const same =
+    existing &&
+    existing.version === wanted.version &&
+    existing.projectionVersion === wanted.projectionVersion &&
+    existing.attributionWindowDays === wanted.attributionWindowDays;
+  if (!same) uow.put(C.meta, wanted);
 }
 
 const newModel = (modelId: string): ModelDocument => ({
@@ -542,11 +547,8 @@ async function deploymentWithinWindow(
   const t = Date.parse(at);
   const windowMs = windowDays * DAY;
   let best: ServiceDayDocument['deployments'][number] | undefined;
-  for (let day = Date.parse(new Date(t - windowMs).toISOString().slice(0, 10)); day <= t; day += DAY) {
-    const doc = await uow.get<ServiceDayDocument>(
-      C.serviceDays,
-      serviceDayKey(service, new Date(day).toISOString().slice(0, 10)),
-    );
+  for (let day = Math.floor((t - windowMs) / DAY) * DAY; day <= t; day += DAY) {
+    const doc = await uow.get<ServiceDayDocument>(C.serviceDays, serviceDayKey(service, isoDay(day)));
     for (const candidate of doc?.deployments ?? []) {
       const deployedAt = Date.parse(candidate.at);
       if (deployedAt > t || t - deployedAt >= windowMs) continue;
@@ -555,6 +557,17 @@ async function deploymentWithinWindow(
     }
   }
   return best && { releaseId: best.releaseId, deploymentId: best.deploymentId };
+}
+
+/** `YYYY-MM-DD` of a UTC midnight, remembered: every call attributed by window formats 8 of them. */
+const isoDays = new Map<number, string>();
+function isoDay(midnight: number): string {
+  let day = isoDays.get(midnight);
+  if (day === undefined) {
+    if (isoDays.size >= 10_000) isoDays.clear();
+    isoDays.set(midnight, (day = new Date(midnight).toISOString().slice(0, 10)));
+  }
+  return day;
 }
 
 async function signal(
