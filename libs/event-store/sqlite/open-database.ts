@@ -12,6 +12,10 @@ export interface OpenDatabaseOptions {
   /** How long to wait for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
   readonly readonly?: boolean;
+  /** Page size of a file created now (an existing file keeps its own). SQLite's default: 4096. */
+  readonly pageSize?: number;
+  /** WAL size, in pages, that triggers a checkpoint into the database file. SQLite's default: 1000. */
+  readonly walAutocheckpointPages?: number;
 }
 
 /**
@@ -43,7 +47,9 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
   }
   try {
     if (!options.readonly) {
+      if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`); // before WAL: a no-op on an existing file
       db.pragma('journal_mode = WAL');
+      if (options.walAutocheckpointPages) db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       db.pragma('cache_size = -65536'); // 64 MiB of page cache: reads of big streams and the log stay in memory
       // Proves the file is a database and that we can take the write lock (not locked by another writer).
