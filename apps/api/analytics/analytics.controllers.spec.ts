@@ -93,7 +93,7 @@ describe('analytics controllers (HTTP, in-memory read store)', () => {
     expect(json.body.definitions).toEqual(
       expect.objectContaining({
         attributionWindowDays: 7,
-        builtWith: { projectionVersion: 1007, attributionWindowDays: 7 },
+        builtWith: { projectionVersion: 101007, attributionWindowDays: 7 },
       }),
     );
     const csv = await http.get(`/v1/metrics/pom?period=month&${JAN_FEB}&format=csv`).expect(200);
@@ -131,7 +131,7 @@ describe('analytics controllers (HTTP, in-memory read store)', () => {
     const reviews = await http.get(`/v1/metrics/pom/reviews?${JAN_FEB}`).expect(200);
     expect(reviews.body.rows.map((r: { modelId: string }) => r.modelId)).toEqual(['emergency', 'std']);
     const definitions = await http.get('/v1/metrics/definitions').expect(200);
-    expect(definitions.body.projection).toEqual({ name: 'maturity', version: 1007 });
+    expect(definitions.body.projection).toEqual({ name: 'maturity', version: 101007 });
   });
 
   it('answers 400 problem+json for bad dates, bad options, reversed ranges and unknown parameters', async () => {

@@ -128,10 +128,19 @@ export type SignalDocument = {
   rule: AttributionRule | null;
 };
 
-export type DayDeployment = { releaseId: string; deploymentId: string; at: string; position: number };
+export type WindowDeployment = { releaseId: string; deploymentId: string; at: string; position: number };
 
-/** `serviceDays/<service>|<YYYY-MM-DD>`: production deployments of a service that day (window attribution). */
-export type ServiceDayDocument = { id: string; service: string; day: string; deployments: DayDeployment[] };
+/**
+ * `serviceWindows/<service>|<YYYY-MM-DD>`: production deployments of a service in the `attributionWindowDays`
+ * days from that UTC day (buckets of one window's width, counted from 1970-01-01), so the deployments a signal
+ * may follow are in at most two of them (window attribution).
+ */
+export type ServiceWindowDocument = {
+  id: string;
+  service: string;
+  from: string;
+  deployments: WindowDeployment[];
+};
 
 /** `conflicts/<position>`: a CMDB revert of `releaseId` that overwrote (or met) another release's later change. */
 export type ConflictDocument = {
@@ -155,4 +164,4 @@ export const deploymentKey = (releaseId: string, deploymentId: string): string =
   `${releaseId}|${deploymentId}`;
 export const signalKey = (kind: SignalKind, serviceId: string, signalId: string): string =>
   `${kind}|${serviceId}|${signalId}`;
-export const serviceDayKey = (service: string, day: string): string => `${service}|${day}`;
+export const serviceWindowKey = (service: string, from: string): string => `${service}|${from}`;

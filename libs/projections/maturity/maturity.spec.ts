@@ -114,7 +114,7 @@ describe('maturity projection: given the scenario, then the fact documents', () 
     expect(await h.doc(C.meta, 'definitions')).toEqual({
       id: 'definitions',
       version: 1,
-      projectionVersion: 1007,
+      projectionVersion: 101007,
       attributionWindowDays: 7,
     });
   });
@@ -164,7 +164,7 @@ describe('POM metrics on the scenario (hand-computed)', () => {
         modelReviews: 1, // std 02-10
       },
     ]);
-    expect(report.definitions.builtWith).toEqual({ projectionVersion: 1007, attributionWindowDays: 7 });
+    expect(report.definitions.builtWith).toEqual({ projectionVersion: 101007, attributionWindowDays: 7 });
   });
 
   it('per month and service (a deployment counts for each of its services, a call for its own service)', async () => {
@@ -453,20 +453,20 @@ describe('maturity assessment scoped to a service or a model', () => {
 describe('metric definitions are versioned configuration', () => {
   it('a 14-day window is a new projection version and a rebuild attributes c4 to dep-r2-p', async () => {
     const wide = { ...DEFAULT_METRIC_DEFINITIONS, attributionWindowDays: 14 };
-    expect(createMaturityProjection(wide).version).toBe(1014);
-    expect(createMaturityProjection(DEFAULT_METRIC_DEFINITIONS).version).toBe(1007);
+    expect(createMaturityProjection(wide).version).toBe(101014);
+    expect(createMaturityProjection(DEFAULT_METRIC_DEFINITIONS).version).toBe(101007);
     const h = await built(wide);
     const report = await queryPom(h.store, h.collection, JAN_FEB, wide);
     // c4 (01-23) is 8 days after dep-r2-p: inside 14 days → January has 4 calls for 2 deployments.
     expect(report.rows[0]).toEqual(
       expect.objectContaining({ serviceDeskCalls: 4, windowAttributedCalls: 3, callsPerDeployment: 2 }),
     );
-    expect(report.definitions.builtWith).toEqual({ projectionVersion: 1014, attributionWindowDays: 14 });
+    expect(report.definitions.builtWith).toEqual({ projectionVersion: 101014, attributionWindowDays: 14 });
   });
 
   it('reads overrides from the environment and refuses bad values', () => {
     expect(metricDefinitionsFromEnv({ POM_ATTRIBUTION_WINDOW_DAYS: '3' }).attributionWindowDays).toBe(3);
-    expect(projectionVersionOf(metricDefinitionsFromEnv({ POM_ATTRIBUTION_WINDOW_DAYS: '3' }))).toBe(1003);
+    expect(projectionVersionOf(metricDefinitionsFromEnv({ POM_ATTRIBUTION_WINDOW_DAYS: '3' }))).toBe(101003);
     expect(metricDefinitionsFromEnv({ POM_REVIEW_POLICY_DAYS: '30' }).reviewPolicyDays).toBe(30);
     expect(metricDefinitionsFromEnv({}).attributionWindowDays).toBe(7);
     for (const bad of ['0', '-1', '7.5', 'seven', '366']) {

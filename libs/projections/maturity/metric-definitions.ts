@@ -3,8 +3,8 @@
  *
  * `version` is the version of the RULES in code: bump it whenever code changes how a fact is derived.
  * The `maturity` projection's version is derived from it AND from the settings that shape its documents
- * (`attributionWindowDays`): `projectionVersionOf(d) = d.version * 1000 + d.attributionWindowDays`, e.g. 1007
- * for rules v1 with a 7-day window. Changing the window (in code or with POM_ATTRIBUTION_WINDOW_DAYS) therefore
+ * (`attributionWindowDays`) and from the layout of its documents: `projectionVersionOf(d) = DOCUMENTS_LAYOUT *
+ * 100000 + d.version * 1000 + d.attributionWindowDays`, e.g. 101007 for layout 1, rules v1 and a 7-day window. Changing the window (in code or with POM_ATTRIBUTION_WINDOW_DAYS) therefore
  * gives a new projection version, which the runner rebuilds from position 0 into fresh collections: the
  * whole history is recomputed under the new rule, and readers switch over once it has caught up.
  *
@@ -44,9 +44,16 @@ export const DEFAULT_METRIC_DEFINITIONS: MetricDefinitions = Object.freeze({
 
 const MAX_WINDOW_DAYS = 365;
 
-/** The projection version for a set of definitions (`version * 1000 + attributionWindowDays`). */
+/**
+ * Shape of the maturity projection's documents: bump it when they change shape but not meaning, so deployed
+ * read stores are rebuilt into the new shape. 0: production deployments indexed per service and day;
+ * 1: per service and attribution-window-wide bucket (a signal looks at 2 documents instead of window + 1).
+ */
+const DOCUMENTS_LAYOUT = 1;
+
+/** The projection version for a set of definitions (see the top of this file). */
 export const projectionVersionOf = (definitions: MetricDefinitions): number =>
-  definitions.version * 1000 + definitions.attributionWindowDays;
+  DOCUMENTS_LAYOUT * 100_000 + definitions.version * 1000 + definitions.attributionWindowDays;
 
 const wholeDays = (name: string, raw: string, max: number): number => {
   const value = Number(raw);

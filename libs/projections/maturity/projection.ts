@@ -34,8 +34,9 @@ import {
   ModelDocument,
   ReleaseDocument,
   RfcDocument,
-  ServiceDayDocument,
-  serviceDayKey,
+  ServiceWindowDocument,
+  serviceWindowKey,
+  WindowDeployment,
   SignalDocument,
   signalKey,
   SignalKind,
@@ -49,7 +50,7 @@ export const MATURITY_COLLECTIONS = {
   releases: 'releases',
   deployments: 'deployments',
   signals: 'signals',
-  serviceDays: 'serviceDays',
+  serviceWindows: 'serviceWindows',
   conflicts: 'conflicts',
   meta: 'meta',
 } as const;
@@ -215,7 +216,13 @@ export async function projectMaturity(
       break;
     }
     case 'DeployedToEnvironment':
-      await deployed(uow, data as Data<DeployedToEnvironment>, at, positionOf(event));
+      await deployed(
+        uow,
+        data as Data<DeployedToEnvironment>,
+        at,
+        positionOf(event),
+        definitions.attributionWindowDays,
+      );
       break;
     case 'DeploymentFailed': {
       const d = data as Data<DeploymentFailed>;
@@ -459,6 +466,7 @@ async function deployed(
   d: Data<DeployedToEnvironment>,
   at: string,
   position: number,
+  windowDays: number,
 ): Promise<void> {
   const deployment = await deploymentDoc(uow, d.releaseId, d.deploymentId);
   if (deployment.status === 'deployed') return;
@@ -513,18 +521,18 @@ async function deployed(
     });
   }
 
-  const day = at.slice(0, 10);
+  const from = isoDay(windowBucket(Date.parse(at), windowDays));
   for (const service of services) {
-    const id = serviceDayKey(service, day);
-    const doc = (await uow.get<ServiceDayDocument>(C.serviceDays, id)) ?? {
+    const id = serviceWindowKey(service, from);
+    const doc = (await uow.get<ServiceWindowDocument>(C.serviceWindows, id)) ?? {
       id,
       service,
-      day,
+      from,
       deployments: [],
     };
     if (doc.deployments.some((x) => x.releaseId === d.releaseId && x.deploymentId === d.deploymentId))
       continue;
-    uow.put(C.serviceDays, {
+    uow.put(C.serviceWindows, {
       ...doc,
       deployments: [
         ...doc.deployments,
@@ -546,9 +554,13 @@ async function deploymentWithinWindow(
 ): Promise<{ releaseId: string; deploymentId: string } | undefined> {
   const t = Date.parse(at);
   const windowMs = windowDays * DAY;
-  let best: ServiceDayDocument['deployments'][number] | undefined;
-  for (let day = Math.floor((t - windowMs) / DAY) * DAY; day <= t; day += DAY) {
-    const doc = await uow.get<ServiceDayDocument>(C.serviceDays, serviceDayKey(service, isoDay(day)));
+  let best: WindowDeployment | undefined;
+  const buckets = new Set([windowBucket(t - windowMs, windowDays), windowBucket(t, windowDays)]);
+  for (const bucket of buckets) {
+    const doc = await uow.get<ServiceWindowDocument>(
+      C.serviceWindows,
+      serviceWindowKey(service, isoDay(bucket)),
+    );
     for (const candidate of doc?.deployments ?? []) {
       const deployedAt = Date.parse(candidate.at);
       if (deployedAt > t || t - deployedAt >= windowMs) continue;
@@ -559,7 +571,11 @@ async function deploymentWithinWindow(
   return best && { releaseId: best.releaseId, deploymentId: best.deploymentId };
 }
 
-/** `YYYY-MM-DD` of a UTC midnight, remembered: every call attributed by window formats 8 of them. */
+/** The UTC midnight starting the window-wide bucket that holds instant `t` (buckets counted from 1970-01-01). */
+const windowBucket = (t: number, windowDays: number): number =>
+  Math.floor(t / (windowDays * DAY)) * windowDays * DAY;
+
+/** `YYYY-MM-DD` of a UTC midnight, remembered: every signal attributed by window formats two of them. */
 const isoDays = new Map<number, string>();
 function isoDay(midnight: number): string {
   let day = isoDays.get(midnight);
