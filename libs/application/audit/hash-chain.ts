@@ -12,7 +12,14 @@ import type { EventToAppend, RecordedEvent } from '@rdm/event-store';
 export const HASH_ALGORITHM = 'sha256/rfc8785';
 
 export function eventHash(
-  fields: { stream: string; revision: bigint; id: string; type: string; data: JsonValue; metadata: JsonObject },
+  fields: {
+    stream: string;
+    revision: bigint;
+    id: string;
+    type: string;
+    data: JsonValue;
+    metadata: JsonObject;
+  },
   previousHash: string | null,
 ): string {
   const { hash: _ignored, ...metadata } = fields.metadata;
@@ -25,13 +32,18 @@ export function eventHash(
     metadata,
     previousHash,
   });
-  return createHash('sha256').update(canonical ?? '', 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonical ?? '', 'utf8')
+    .digest('hex');
 }
+
+/** What chaining needs of the stream's newest event. */
+export type ChainTip = Pick<RecordedEvent, 'revision' | 'metadata'>;
 
 /** Adds `previousHash` and `hash` to events about to be appended after `last` (the stream's newest event). */
 export function chainEvents(
   stream: string,
-  last: RecordedEvent | undefined,
+  last: ChainTip | undefined,
   events: readonly EventToAppend[],
 ): EventToAppend[] {
   let previousHash = last ? ((last.metadata.hash as string | undefined) ?? null) : null;
@@ -39,7 +51,10 @@ export function chainEvents(
   return events.map((event) => {
     revision += 1n;
     const metadata: JsonObject = { ...(event.metadata ?? {}), previousHash };
-    const hash = eventHash({ stream, revision, id: event.id, type: event.type, data: event.data, metadata }, previousHash);
+    const hash = eventHash(
+      { stream, revision, id: event.id, type: event.type, data: event.data, metadata },
+      previousHash,
+    );
     previousHash = hash;
     return { ...event, metadata: { ...metadata, hash } };
   });
@@ -65,10 +80,17 @@ export class ChainVerifier {
     const previous = this.last.get(event.stream);
     const expectedRevision = previous ? previous.revision + 1n : 0n;
     const fail = (reason: string): void => {
-      this.broken.set(event.stream, { stream: event.stream, revision: event.revision, position: event.position, reason });
+      this.broken.set(event.stream, {
+        stream: event.stream,
+        revision: event.revision,
+        position: event.position,
+        reason,
+      });
     };
     if (event.revision !== expectedRevision) {
-      return fail(`expected revision ${expectedRevision} but found ${event.revision}: events are missing before it`);
+      return fail(
+        `expected revision ${expectedRevision} but found ${event.revision}: events are missing before it`,
+      );
     }
     const previousHash = previous?.hash ?? null;
     if ((event.metadata.previousHash ?? null) !== previousHash) {
@@ -76,7 +98,8 @@ export class ChainVerifier {
     }
     const stored = event.metadata.hash;
     if (typeof stored !== 'string') return fail('the event carries no hash');
-    if (eventHash(event, previousHash) !== stored) return fail('the event content does not match its hash (edited)');
+    if (eventHash(event, previousHash) !== stored)
+      return fail('the event content does not match its hash (edited)');
     this.last.set(event.stream, { revision: event.revision, hash: stored });
   }
 

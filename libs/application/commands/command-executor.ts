@@ -19,7 +19,7 @@ import {
   WrongExpectedVersion,
 } from '@rdm/event-store';
 import { InjectEventStore } from '../stores/event-store.provider';
-import { chainEvents } from '../audit/hash-chain';
+import { ChainTip, chainEvents } from '../audit/hash-chain';
 import { Problem } from '../problem';
 import { Clock, InjectClock } from './clock';
 import { CommandEnvelope } from './command-envelope';
@@ -48,7 +48,6 @@ export interface CommandResult {
 export interface LoadedAggregate<S> {
   readonly state: S;
   readonly revision: bigint | undefined;
-  readonly events: readonly RecordedEvent[];
 }
 
 const MAX_ATTEMPTS = 5;
@@ -56,9 +55,14 @@ const MAX_ATTEMPTS = 5;
 /**
  * Load → fold → decide → append with the expected revision read. A concurrent append makes the store
  * refuse ours (WrongExpectedVersion); we re-read and decide again, a bounded number of times, then 409.
+ *
+ * Streams are folded once and remembered (`KnownStreams`): a later command reads only the events appended
+ * since (by anyone: another process, a process manager), so the store stays the judge of what is current.
  */
 @Injectable()
 export class CommandExecutor {
+  private readonly known = new KnownStreams(KNOWN_STREAMS);
+
   constructor(
     @InjectEventStore() private readonly store: EventStore,
     @InjectClock() private readonly clock: Clock,
@@ -68,18 +72,35 @@ export class CommandExecutor {
     spec: AggregateSpec<C, E, S, Ctx>,
     id: string,
   ): Promise<LoadedAggregate<S>> {
-    const stream = streamName(spec.category, id);
+    const known = await this.current(spec, streamName(spec.category, id));
+    return { state: known.state as S, revision: known.revision };
+  }
+
+  /** The stream as the store holds it now: the remembered fold plus whatever was appended since. */
+  private async current<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+    spec: AggregateSpec<C, E, S, Ctx>,
+    stream: string,
+  ): Promise<KnownStream> {
+    const remembered = this.known.get(stream);
     let events: RecordedEvent[] = [];
     try {
-      events = await this.store.readStream(stream);
+      events = await this.store.readStream(
+        stream,
+        remembered ? { fromRevision: remembered.revision! + 1n } : undefined,
+      );
     } catch (error) {
       if (!(error instanceof StreamNotFound)) throw error;
     }
-    const state = events.reduce(
-      (s, e) => spec.decider.evolve(s, { type: e.type, data: e.data } as E),
-      spec.decider.initialState,
-    );
-    return { state, revision: events.length ? events[events.length - 1].revision : undefined, events };
+    if (events.length === 0 && remembered) return remembered;
+    const start: KnownStream = remembered ?? {
+      state: spec.decider.initialState,
+      revision: undefined,
+      tip: undefined,
+      idempotencyKeys: new Set(),
+    };
+    const known = fold(spec, start, events);
+    if (known.revision !== undefined) this.known.set(stream, known);
+    return known;
   }
 
   async execute<C extends Command, E extends Event, S, Ctx extends { now: string }>(
@@ -90,8 +111,12 @@ export class CommandExecutor {
     const id = spec.idOf(command);
     const stream = streamName(spec.category, id);
     for (let attempt = 1; ; attempt++) {
-      const { state, revision, events: history } = await this.load(spec, id);
-      const replay = findReplay(history, envelope);
+      const known = await this.current(spec, stream);
+      const { state, revision } = known as { state: S; revision: bigint | undefined };
+      const replay =
+        envelope.idempotencyKey && known.idempotencyKeys.has(envelope.idempotencyKey)
+          ? findReplay(await this.store.readStream(stream), envelope)
+          : undefined;
       if (replay)
         return {
           stream,
@@ -119,13 +144,16 @@ export class CommandExecutor {
       // Each event is chained to the stream's previous one (tamper evidence, see audit/hash-chain).
       const toAppend = chainEvents(
         stream,
-        history[history.length - 1],
-        decision.map((event, index) => toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions)),
+        known.tip,
+        decision.map((event, index) =>
+          toEventToAppend(event, index, stream, revision, envelope, now, spec.schemaVersions),
+        ),
       );
       try {
         const result = await this.store.append(stream, toAppend, {
           expectedRevision: revision ?? 'no_stream',
         });
+        this.known.advance(stream, known, appended(spec, known, toAppend, result.nextExpectedRevision));
         return {
           stream,
           id,
@@ -222,4 +250,77 @@ function toEventToAppend(
     ? uuidV5(`${stream}|${envelope.idempotencyKey}|${revision ?? -1n}|${index}`)
     : newId();
   return { id, type: event.type, data: event.data as JsonValue, metadata };
+}
+
+/** Streams remembered at most (least recently used forgotten first): the working set of commands in flight. */
+const KNOWN_STREAMS = 2_000;
+
+/** A stream as folded: its state, revision, newest event's hash-chain link, and the idempotency keys in it. */
+interface KnownStream {
+  readonly state: unknown;
+  readonly revision: bigint | undefined;
+  readonly tip: ChainTip | undefined;
+  readonly idempotencyKeys: ReadonlySet<string>;
+}
+
+function fold<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+  spec: AggregateSpec<C, E, S, Ctx>,
+  start: KnownStream,
+  events: readonly RecordedEvent[],
+): KnownStream {
+  if (events.length === 0) return start;
+  const idempotencyKeys = new Set(start.idempotencyKeys);
+  let state = start.state as S;
+  for (const event of events) {
+    state = spec.decider.evolve(state, { type: event.type, data: event.data } as E);
+    const key = event.metadata.idempotencyKey;
+    if (typeof key === 'string') idempotencyKeys.add(key);
+  }
+  const last = events[events.length - 1];
+  return { state, revision: last.revision, tip: last, idempotencyKeys };
+}
+
+/** The stream after our append: folded from the events as the store keeps them (JSON), not as decided. */
+function appended<C extends Command, E extends Event, S, Ctx extends { now: string }>(
+  spec: AggregateSpec<C, E, S, Ctx>,
+  before: KnownStream,
+  events: readonly EventToAppend[],
+  nextExpectedRevision: bigint,
+): KnownStream {
+  let revision = nextExpectedRevision - BigInt(events.length);
+  const recorded = events.map((event) => ({
+    type: event.type,
+    data: JSON.parse(JSON.stringify(event.data)) as JsonValue,
+    metadata: event.metadata ?? {},
+    revision: ++revision,
+  }));
+  return fold(spec, before, recorded as unknown as RecordedEvent[]);
+}
+
+class KnownStreams {
+  private readonly streams = new Map<string, KnownStream>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(stream: string): KnownStream | undefined {
+    const known = this.streams.get(stream);
+    if (known) {
+      this.streams.delete(stream); // most recently used last
+      this.streams.set(stream, known);
+    }
+    return known;
+  }
+
+  set(stream: string, known: KnownStream): void {
+    this.streams.delete(stream);
+    if (this.streams.size >= this.capacity) this.streams.delete(this.streams.keys().next().value as string);
+    this.streams.set(stream, known);
+  }
+
+  /** After our append: remember the result unless a newer fold of the stream got there first. */
+  advance(stream: string, before: KnownStream, after: KnownStream): void {
+    const current = this.streams.get(stream);
+    if (current && current !== before && (current.revision ?? -1n) >= (after.revision ?? -1n)) return;
+    this.set(stream, after);
+  }
 }
