@@ -1,9 +1,41 @@
+import { InvalidQuery, ReadStore } from '@rdm/read-store';
 import { ProjectionRunner } from '../runner/projection-runner';
+import type { ReadModelView } from '../runner/read-model-view';
 import { appendAll, Story, TempStores } from '../runner/testing';
-import { getReleaseTimeline } from './queries';
-import { RELEASE_TIMELINE, releaseTimelineProjection } from './release-timeline.projection';
+import { getReleaseTimeline, TimelineRequest } from './queries';
+import { RELEASE_TIMELINE, releaseTimelineProjection, SEGMENT_SIZE } from './release-timeline.projection';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const LONG = 4 * SEGMENT_SIZE + 7;
+
+/** Every page of a request, following nextCursor. */
+async function allPages(view: ReadModelView, releaseId: string, request: TimelineRequest) {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await getReleaseTimeline(view, releaseId, { ...request, cursor });
+    expect(page!.entries.length).toBeLessThanOrEqual(request.limit ?? 100);
+    pages.push(page!.entries.map((e) => e.eventId));
+    cursor = page!.nextCursor;
+  } while (cursor);
+  return pages;
+}
+
+/** A view whose store counts the documents `find` hands out. */
+function counting(view: ReadModelView): { view: ReadModelView; documents: () => number } {
+  let documents = 0;
+  const store = new Proxy(view.store, {
+    get(target, key: keyof ReadStore) {
+      if (key !== 'find') return (target[key] as (...args: unknown[]) => unknown).bind(target);
+      return async (...args: Parameters<ReadStore['find']>) => {
+        const page = await target.find(...args);
+        documents += page.items.length;
+        return page;
+      };
+    },
+  });
+  return { view: { ...view, store, collection: view.collection }, documents: () => documents };
+}
 
 describe('release timeline queries (SQLite read store)', () => {
   const stores = new TempStores();
@@ -16,6 +48,16 @@ describe('release timeline queries (SQLite read store)', () => {
       .deploy('r1', 'd1', 'development')
       .call('payments', 'c1', { releaseId: 'r1', deploymentId: 'd1' })
       .cost('r1', 'k1', 10);
+    // A long timeline (several segments): costs and attributed service desk calls, interleaved with another
+    // release's events, and an RFC linked late whose history lands in the middle.
+    story.plan('long').plan('other').deploy('long', 'dl', 'test');
+    for (let i = 0; i < LONG; i++) {
+      if (i === 40) story.rfc('rfc-late', { title: 'Late' });
+      if (i % 3 === 1) story.call('payments', `lc${i}`, { releaseId: 'long', deploymentId: 'dl' });
+      else story.cost('long', `lk${i}`, 1);
+      if (i % 5 === 0) story.cost('other', `ok${i}`, 1);
+    }
+    story.linkRfc('long', 'rfc-late');
     const eventStore = stores.eventStore();
     await appendAll(eventStore, story.events);
     runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseTimelineProjection], {
@@ -75,5 +117,69 @@ describe('release timeline queries (SQLite read store)', () => {
     expect((await getReleaseTimeline(await view(), 'r2'))!.entries.map((e) => e.eventType)).toEqual([
       'ReleasePlanned',
     ]);
+  });
+
+  it('pages a timeline of several segments in both orders, with a kind filter, across segment boundaries', async () => {
+    const all = (await getReleaseTimeline(await view(), 'long', { limit: 1000 }))!;
+    const count = (...kinds: string[]) => all.entries.filter((e) => kinds.includes(e.kind)).length;
+    expect(count('cost', 'service-desk-call')).toBe(LONG);
+    expect(count('rfc')).toBe(3); // the RFC's raised and authorized, copied in when linked; the link
+    expect(all.entries).toHaveLength(all.entryCount);
+    expect(all.entries.every((e) => e.releaseId === 'long')).toBe(true);
+    const positions = all.entries.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort());
+    const late = all.entries.findIndex((e) => e.stream === 'rfc-rfc-late');
+    expect(all.entries.slice(late, late + 2).map((e) => e.eventType)).toEqual(['RfcRaised', 'RfcAuthorized']);
+    expect(late).toBeLessThan(all.entries.length - 2); // at its own position, not appended at the end
+
+    const ids = (kinds: string[]) => all.entries.filter((e) => kinds.includes(e.kind)).map((e) => e.eventId);
+    for (const limit of [1, 7, SEGMENT_SIZE, SEGMENT_SIZE + 1]) {
+      const asc = await allPages(await view(), 'long', { limit, kinds: ['cost', 'rfc'] });
+      expect(asc.flat()).toEqual(ids(['cost', 'rfc']));
+      expect(asc.slice(0, -1).every((page) => page.length === limit)).toBe(true);
+      const desc = await allPages(await view(), 'long', {
+        limit,
+        kinds: ['service-desk-call'],
+        order: 'desc',
+      });
+      expect(desc.flat()).toEqual(ids(['service-desk-call']).reverse());
+      expect(desc.slice(0, -1).every((page) => page.length === limit)).toBe(true);
+    }
+    const everything = await allPages(await view(), 'long', { limit: 10, order: 'desc' });
+    expect(everything.flat()).toEqual(all.entries.map((e) => e.eventId).reverse());
+    // The last page says so: no cursor to an empty page.
+    const exact = await getReleaseTimeline(await view(), 'long', { limit: all.entryCount });
+    expect(exact!.nextCursor).toBeUndefined();
+  });
+
+  it('reads only the segments a page needs', async () => {
+    const { view: spy, documents } = counting(await view());
+    const first = await getReleaseTimeline(spy, 'long', { limit: 10 });
+    expect(first!.entries).toHaveLength(10);
+    const second = await getReleaseTimeline(spy, 'long', { limit: 10, order: 'desc' });
+    expect(second!.entries).toHaveLength(10);
+    await getReleaseTimeline(spy, 'long', { limit: 10, cursor: first!.nextCursor });
+    expect(documents()).toBeLessThanOrEqual(3 * 2);
+  });
+
+  it('refuses a malformed, altered or foreign cursor as an invalid query', async () => {
+    const page = await getReleaseTimeline(await view(), 'long', { limit: 5, kinds: ['cost'] });
+    const cursor = page!.nextCursor!;
+    const flip = (c: string, i: number) => c.slice(0, i) + (c[i] === 'A' ? 'B' : 'A') + c.slice(i + 1);
+    const refused = async (releaseId: string, request: TimelineRequest) => {
+      await expect(getReleaseTimeline(await view(), releaseId, request)).rejects.toThrow(InvalidQuery);
+      await expect(getReleaseTimeline(await view(), releaseId, request)).rejects.toThrow(/Invalid cursor/);
+    };
+    await refused('long', { cursor: 'not-a-cursor!', kinds: ['cost'] });
+    await refused('long', { cursor: '', kinds: ['cost'] });
+    await refused('long', { cursor: flip(cursor, 3), kinds: ['cost'] });
+    await refused('long', { cursor: flip(cursor, cursor.length - 2), kinds: ['cost'] });
+    await refused('long', { cursor, kinds: ['rfc'] }); // another filter
+    await refused('long', { cursor, kinds: ['cost'], order: 'desc' }); // another order
+    await refused('r1', { cursor, kinds: ['cost'] }); // another release
+    // The same query goes on.
+    const next = await getReleaseTimeline(await view(), 'long', { cursor, limit: 5, kinds: ['cost'] });
+    expect(next!.entries[0].position > page!.entries[4].position).toBe(true);
+    await expect(getReleaseTimeline(await view(), 'long', { limit: 0 })).rejects.toThrow(InvalidQuery);
   });
 });

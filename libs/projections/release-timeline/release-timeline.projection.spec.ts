@@ -2,17 +2,36 @@ import { projectEvents } from '../runner/testing/projection-harness';
 import { Story } from '../runner/testing/story';
 import {
   releaseTimelineProjection as projection,
-  TimelineEntryDoc,
+  SEGMENT_SIZE,
+  TimelineEntry,
   TimelineReleaseDoc,
   TimelineRfcDoc,
+  TimelineSegmentDoc,
 } from './release-timeline.projection';
 
 type Docs = Awaited<ReturnType<typeof projectEvents>>;
-const entriesOf = (docs: Docs, releaseId: string): TimelineEntryDoc[] =>
-  (Object.values(docs.entries ?? {}) as unknown as TimelineEntryDoc[])
-    .filter((e) => e.releaseId === releaseId)
-    .sort((a, b) => a.position.localeCompare(b.position));
 
+const segmentsOf = (docs: Docs, releaseId: string): TimelineSegmentDoc[] =>
+  (Object.values(docs.segments ?? {}) as unknown as TimelineSegmentDoc[])
+    .filter((s) => s.releaseId === releaseId)
+    .sort((a, b) => a.n - b.n);
+
+/**
+ * The release's entries as a reader gets them: its segments in order, concatenated — after checking the
+ * layout every reader relies on (segments 0…n, each non-empty and sorted, ranges in order, the release
+ * document's `segmentStarts` and `entryCount` in step, one entry per position).
+ */
+function entriesOf(docs: Docs, releaseId: string): TimelineEntry[] {
+  const segments = segmentsOf(docs, releaseId);
+  const release = docs.releases?.[releaseId] as unknown as TimelineReleaseDoc | undefined;
+  expect(segments.map((s) => s.n)).toEqual(segments.map((_, i) => i));
+  expect(release?.segmentStarts ?? []).toEqual(segments.map((s) => s.entries[0].position));
+  const entries = segments.flatMap((s) => s.entries.map((e) => ({ releaseId, ...e })));
+  const positions = entries.map((e) => e.position);
+  expect(positions).toEqual([...new Set(positions)].sort());
+  if (release) expect(release.entryCount).toBe(entries.length);
+  return entries;
+}
 describe('release timeline projection (given events → then documents)', () => {
   it('copies the linked RFC history (raised, authorized) before the plan, then fans later RFC decisions out', async () => {
     const story = new Story()
@@ -31,16 +50,19 @@ describe('release timeline projection (given events → then documents)', () => 
       ['plan', 'ReleasePlanned'],
       ['rfc', 'RfcClosed'],
     ]);
-    expect(r1[2]).toMatchObject({
-      id: `r1|${'2'.padStart(20, '0')}`,
+    expect(r1[2]).toEqual({
       releaseId: 'r1',
       position: '00000000000000000002',
       stream: 'rfc-rfc-1',
       summary: 'RFC "Upgrade payments" (rfc-1) authorized by CAB (carol)',
       actor: 'tester (key-1)',
       role: 'release-manager',
+      eventId: story.events[2].id,
+      eventType: 'RfcAuthorized',
+      kind: 'rfc',
+      at: (story.events[2].data as { authorizedAt: string }).authorizedAt,
+      data: story.events[2].data,
     });
-    expect(r1[2].at).toBe((story.events[2].data as { authorizedAt: string }).authorizedAt);
     expect(r1[3].data).not.toHaveProperty('model'); // the pinned model definition is left out
     expect(r1[3].data).toMatchObject({ modelName: 'Standard software deployment', modelVersion: 1 });
     expect(entriesOf(docs, 'r2').map((e) => e.eventType)).toEqual([
@@ -147,5 +169,72 @@ describe('release timeline projection (given events → then documents)', () => 
     const story = new Story().call('payments', 'call-1', { releaseId: 'ghost', deploymentId: 'd' });
     const docs = await projectEvents(projection, story.events);
     expect(docs.releases.ghost).toMatchObject({ planned: false, name: null, entryCount: 1 });
+  });
+
+  it('a long timeline is kept in segments of SEGMENT_SIZE entries, in log order', async () => {
+    const story = new Story().plan('r1').plan('r2');
+    const costs = { r1: [] as string[], r2: [] as string[] };
+    for (let i = 0; i < 3 * SEGMENT_SIZE + 5; i++) {
+      const releaseId = i % 3 === 0 ? 'r2' : 'r1'; // interleaved, as releases in flight are
+      story.cost(releaseId, `c${i}`, i + 1);
+      costs[releaseId].push(`c${i}`);
+    }
+    const docs = await projectEvents(projection, story.events);
+    const r1 = entriesOf(docs, 'r1');
+    expect(r1.map((e) => e.kind)).toEqual(['plan', ...costs.r1.map(() => 'cost')]);
+    expect(r1.slice(1).map((e) => (e.data as { costId: string }).costId)).toEqual(costs.r1);
+    // Filled up in order: every segment but the tail holds exactly SEGMENT_SIZE entries.
+    const sizes = segmentsOf(docs, 'r1').map((s) => s.entries.length);
+    expect(sizes.slice(0, -1)).toEqual(Array(sizes.length - 1).fill(SEGMENT_SIZE));
+    expect(sizes.length).toBe(Math.ceil(r1.length / SEGMENT_SIZE));
+    expect(segmentsOf(docs, 'r1')[0].id).toBe('r1|0000000000');
+    expect(entriesOf(docs, 'r2')).toHaveLength(1 + costs.r2.length);
+  });
+
+  it('an RFC linked late lands at its original, older positions, however many segments lie between', async () => {
+    const story = new Story().rfc('rfc-old', { changeType: 'normal', title: 'Old' }).plan('r1');
+    for (let i = 0; i < SEGMENT_SIZE + 10; i++) story.cost('r1', `a${i}`, 1);
+    story.rfc('rfc-mid', { title: 'Mid' }); // raised + authorized (standard), between r1's costs
+    for (let i = 0; i < 2 * SEGMENT_SIZE; i++) story.cost('r1', `b${i}`, 1);
+    const before = entriesOf(await projectEvents(projection, story.events), 'r1');
+    story.linkRfc('r1', 'rfc-mid').linkRfc('r1', 'rfc-old').rfcClosed('rfc-mid');
+    const docs = await projectEvents(projection, story.events);
+    const entries = entriesOf(docs, 'r1'); // sorted, unique, segment starts in step
+
+    const types = (stream: string) => entries.filter((e) => e.stream === stream).map((e) => e.eventType);
+    expect(types('rfc-rfc-old')).toEqual(['RfcRaised']);
+    expect(types('rfc-rfc-mid')).toEqual(['RfcRaised', 'RfcAuthorized', 'RfcClosed']);
+    expect(entries).toHaveLength(before.length + 2 + 4); // 2 links, 1 + 2 history items, 1 later decision
+    // Old history first (segment 0's start moved down to it), the middle RFC between the two runs of costs.
+    expect(entries[0]).toMatchObject({ eventType: 'RfcRaised', stream: 'rfc-rfc-old', kind: 'rfc' });
+    expect(segmentsOf(docs, 'r1')[0].entries[0].position).toBe(entries[0].position);
+    const midRaised = entries.findIndex((e) => e.stream === 'rfc-rfc-mid');
+    expect(entries[midRaised - 1].data).toMatchObject({ costId: `a${SEGMENT_SIZE + 9}` });
+    expect(entries[midRaised + 2].data).toMatchObject({ costId: 'b0' });
+    expect(entries.slice(-3).map((e) => e.eventType)).toEqual([
+      'RfcLinkedToRelease',
+      'RfcLinkedToRelease',
+      'RfcClosed',
+    ]);
+    expect((docs.releases.r1 as unknown as TimelineReleaseDoc).rfcIds).toEqual(['rfc-mid', 'rfc-old']);
+  });
+
+  it('an RFC linked again (planned with it, then linked) brings its history only once', async () => {
+    const story = new Story()
+      .rfc('rfc-1', { changeType: 'normal' })
+      .plan('r1', { rfcIds: ['rfc-1'] })
+      .stage('r1', 0)
+      .linkRfc('r1', 'rfc-1')
+      .assessAndAuthorize('rfc-1');
+    const docs = await projectEvents(projection, story.events);
+    expect(entriesOf(docs, 'r1').map((e) => e.eventType)).toEqual([
+      'RfcRaised',
+      'ReleasePlanned',
+      'ReleaseStageCompleted',
+      'RfcLinkedToRelease',
+      'RfcAssessed',
+      'RfcAuthorized',
+    ]);
+    expect(docs.releases.r1).toMatchObject({ rfcIds: ['rfc-1'], totals: { rfcs: 1 } });
   });
 });

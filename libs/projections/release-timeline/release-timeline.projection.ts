@@ -9,19 +9,38 @@ import {
 import type { RecordedEvent } from '@rdm/event-store';
 import type { ReadWrite } from '@rdm/read-store';
 import type { LoadDocument, Projection } from '../projection';
-import { actorOf, domainEvent, occurredAt, positionKey, roleOf, upsert } from '../runner/projection-kit';
+import { actorOf, occurredAt, positionKey, roleOf, upsert } from '../runner/projection-kit';
 
 export const RELEASE_TIMELINE = 'releaseTimeline';
 
 /**
- * - `entries`: one document per (release, event), `position` = the event's global position as a 20-digit
- *   string, so "everything about release X in log order" is one keyset-paged query;
- * - `releases`: per release, its name, totals and what entries need (task names, deployment environments);
+ * - `segments`: a release's timeline in pieces — one document per run of up to SEGMENT_SIZE consecutive
+ *   entries of one release (`id` = `<releaseId>|<n, 10 digits>`, `n` = 0, 1, 2 …), entries sorted by global
+ *   position, every entry of segment n before every entry of segment n + 1. One row per (release, event)
+ *   made a rebuild write ~one read-store row per event; a segment is written once per build batch instead.
+ * - `releases`: per release, its name, totals, what entries need (task names, deployment environments) and
+ *   `segmentStarts` (the first position of each segment: the last one is the tail new entries go to; the
+ *   others place an out-of-order entry, see `TimelineWriter.entry`);
  * - `rfcs`: per RFC, the releases it is linked to (RFC events fan out to them) and its own history, which
  *   is copied into a release's timeline when the RFC is linked (an RFC is usually raised and authorized
  *   before the release exists).
  */
-export const TIMELINE_COLLECTIONS = { entries: 'entries', releases: 'releases', rfcs: 'rfcs' } as const;
+export const TIMELINE_COLLECTIONS = { segments: 'segments', releases: 'releases', rfcs: 'rfcs' } as const;
+
+/**
+ * Entries per segment. Live, every event for a release rewrites its tail segment (one commit per event
+ * when the projector is caught up), so a segment must stay small: 32 entries are ~12 KB of JSON on average
+ * in the benchmark's log (entries of 0.4–1.4 KB), a few tens of KB at most. A rebuild writes each segment
+ * about once (a build batch of 5,000 events fills many tails at once; a partly filled tail is rewritten in
+ * the next batch), so 32 already cuts the rows written ~30× (987k → 31k on the 1M-event benchmark); larger
+ * segments would save little more and make every live write bigger.
+ *
+ * A segment can exceed SEGMENT_SIZE: an entry older than the tail (an RFC's history copied in when the RFC
+ * is linked, at its original positions) is inserted into the segment whose range covers its position,
+ * which is never split (segment numbers are dense and ordered). That happens once per history item of a
+ * linked RFC, so the overshoot stays small.
+ */
+export const SEGMENT_SIZE = 32;
 
 export const TIMELINE_KINDS = [
   'plan',
@@ -41,8 +60,8 @@ export const TIMELINE_KINDS = [
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
-export type TimelineEntryDoc = {
-  id: string;
+/** One entry of a release's timeline (what the query answers, and what a segment holds without `releaseId`). */
+export type TimelineEntry = {
   releaseId: string;
   /** Global position of the event, zero-padded to 20 digits (orders entries in every store). */
   position: string;
@@ -58,7 +77,16 @@ export type TimelineEntryDoc = {
   data: JsonObject;
 };
 
-type HistoryItem = Omit<TimelineEntryDoc, 'id' | 'releaseId'>;
+export type HistoryItem = Omit<TimelineEntry, 'releaseId'>;
+
+export type TimelineSegmentDoc = {
+  id: string;
+  releaseId: string;
+  /** 0, 1, 2 … in position order. */
+  n: number;
+  /** Sorted by position; one entry per position. */
+  entries: HistoryItem[];
+};
 
 export type TimelineRfcDoc = {
   id: string;
@@ -97,13 +125,16 @@ export type TimelineReleaseDoc = {
   totals: TimelineTotals;
   firstPosition: string | null;
   lastPosition: string | null;
+  /** First position of each segment (`segmentStarts[n]` for segment n); the last one is the tail. */
+  segmentStarts: string[];
   // -- bookkeeping for summaries --
   taskNames: { [taskId: string]: string };
   deploymentEnvironments: { [deploymentId: string]: string };
 };
 
-export const timelineEntryId = (releaseId: string, position: bigint): string =>
-  `${releaseId}|${positionKey(position)}`;
+/** A segment's id: sorts by release, then segment number. */
+export const timelineSegmentId = (releaseId: string, n: number): string =>
+  `${releaseId}|${String(n).padStart(10, '0')}`;
 
 const C = TIMELINE_COLLECTIONS;
 const EVENT_TYPES = [
@@ -113,13 +144,18 @@ const EVENT_TYPES = [
   ...SERVICE_EVENT_TYPES,
 ].filter((t) => t !== 'CiRegistered' && t !== 'CiRetired');
 
+const TYPES = new Map<string, string>(EVENT_TYPES.map((type) => [type, type]));
+
 export const releaseTimelineProjection: Projection = {
   name: RELEASE_TIMELINE,
-  version: 1,
+  // v2: `segments` (up to SEGMENT_SIZE entries per document) replace v1's one `entries` row per event.
+  version: 2,
   collections: Object.values(TIMELINE_COLLECTIONS),
   eventTypes: EVENT_TYPES,
   async project(recorded: RecordedEvent, load: LoadDocument): Promise<ReadWrite[]> {
-    const event = domainEvent(recorded);
+    // The type as the interned literal, so the `switch`es below compare pointers, not characters (a type
+    // read from the store is a fresh string each time).
+    const event = { type: TYPES.get(recorded.type) ?? recorded.type, data: recorded.data } as DomainEvent;
     const writer = new TimelineWriter(load);
     switch (event.type) {
       case 'RfcRaised':
@@ -132,7 +168,7 @@ export const releaseTimelineProjection: Projection = {
         if (event.type === 'RfcRaised') rfc.title = event.data.title;
         const item = historyItem(recorded, event, 'rfc', rfcSummary(event, rfc.title));
         rfc.history.push(item);
-        for (const releaseId of rfc.releaseIds) await writer.entry(releaseId, item);
+        for (const releaseId of rfc.releaseIds) await writer.entry(await writer.release(releaseId), item);
         return writer.writes();
       }
       case 'ReleasePlanned': {
@@ -150,7 +186,7 @@ export const releaseTimelineProjection: Projection = {
           `Planned "${d.name}" with model ${d.model.name} v${d.model.version}; window ${d.plannedWindow.start} – ` +
           `${d.plannedWindow.end}; release manager ${d.releaseManager}`;
         await writer.entry(
-          d.releaseId,
+          release,
           historyItem(recorded, event, 'plan', summary, {
             name: d.name,
             description: d.description,
@@ -174,7 +210,7 @@ export const releaseTimelineProjection: Projection = {
       case 'RfcLinkedToRelease': {
         const rfc = await writer.link(event.data.releaseId, event.data.rfcId);
         await writer.entry(
-          event.data.releaseId,
+          await writer.release(event.data.releaseId),
           historyItem(
             recorded,
             event,
@@ -198,7 +234,7 @@ export const releaseTimelineProjection: Projection = {
                 : '');
         if (event.type === 'CiAttributesChanged') release.totals.ciChanges++;
         else release.totals.ciReverts++;
-        await writer.entry(releaseId, historyItem(recorded, event, 'ci-change', summary));
+        await writer.entry(release, historyItem(recorded, event, 'ci-change', summary));
         return writer.writes();
       }
       case 'ServiceDeskCallLogged':
@@ -224,7 +260,7 @@ export const releaseTimelineProjection: Projection = {
           kind = 'incident';
           summary = `Incident ${event.data.incidentId} on ${event.data.serviceId}${where}: ${event.data.summary}`;
         }
-        await writer.entry(attribution.releaseId, historyItem(recorded, event, kind, summary));
+        await writer.entry(release, historyItem(recorded, event, kind, summary));
         return writer.writes();
       }
       default:
@@ -337,7 +373,7 @@ async function releaseEvent(
     default:
       return [];
   }
-  await writer.entry(releaseId, historyItem(recorded, event, kind, summary));
+  await writer.entry(release, historyItem(recorded, event, kind, summary));
   return writer.writes();
 }
 
@@ -440,49 +476,56 @@ const emptyTotals = (): TimelineTotals => ({
   costs: {},
 });
 
+/**
+ * A prototype-less object for maps keyed by data (task ids, deployment ids): V8 keeps it a hash table from
+ * the start, where adding ever new keys to a plain object builds a new hidden class per key (measured: the
+ * two assignments were ~5% of a rebuild). Serialises like `{}`.
+ */
+const dictionary = <T>(): { [key: string]: T } => Object.create(null) as { [key: string]: T };
+
 /** Loads, mutates and writes back the documents one event touches (each at most once). */
 class TimelineWriter {
-  private readonly releases = new Map<string, TimelineReleaseDoc>();
-  private readonly rfcs = new Map<string, TimelineRfcDoc>();
-  private readonly entries: TimelineEntryDoc[] = [];
+  // Arrays, not Maps: one event touches one or two documents of each kind (an RFC fans out to a few).
+  private readonly releases: TimelineReleaseDoc[] = [];
+  private readonly rfcs: TimelineRfcDoc[] = [];
+  private readonly segments: TimelineSegmentDoc[] = [];
+  /** Segments changed by this event (a full tail loaded only to find it full is not rewritten). */
+  private readonly dirty: TimelineSegmentDoc[] = [];
 
   constructor(private readonly load: LoadDocument) {}
 
   async release(releaseId: string): Promise<TimelineReleaseDoc> {
-    let doc = this.releases.get(releaseId);
-    if (!doc) {
-      doc = (await this.load<TimelineReleaseDoc>(C.releases, releaseId)) ?? {
-        id: releaseId,
-        releaseId,
-        planned: false,
-        name: null,
-        releaseManager: null,
-        plannedAt: null,
-        rfcIds: [],
-        entryCount: 0,
-        totals: emptyTotals(),
-        firstPosition: null,
-        lastPosition: null,
-        taskNames: {},
-        deploymentEnvironments: {},
-      };
-      this.releases.set(releaseId, doc);
-    }
+    for (const doc of this.releases) if (doc.releaseId === releaseId) return doc;
+    const doc = (await this.load<TimelineReleaseDoc>(C.releases, releaseId)) ?? {
+      id: releaseId,
+      releaseId,
+      planned: false,
+      name: null,
+      releaseManager: null,
+      plannedAt: null,
+      rfcIds: [],
+      entryCount: 0,
+      totals: emptyTotals(),
+      firstPosition: null,
+      lastPosition: null,
+      segmentStarts: [],
+      taskNames: dictionary(),
+      deploymentEnvironments: dictionary(),
+    };
+    this.releases.push(doc);
     return doc;
   }
 
   async rfc(rfcId: string): Promise<TimelineRfcDoc> {
-    let doc = this.rfcs.get(rfcId);
-    if (!doc) {
-      doc = (await this.load<TimelineRfcDoc>(C.rfcs, rfcId)) ?? {
-        id: rfcId,
-        rfcId,
-        title: null,
-        releaseIds: [],
-        history: [],
-      };
-      this.rfcs.set(rfcId, doc);
-    }
+    for (const doc of this.rfcs) if (doc.rfcId === rfcId) return doc;
+    const doc = (await this.load<TimelineRfcDoc>(C.rfcs, rfcId)) ?? {
+      id: rfcId,
+      rfcId,
+      title: null,
+      releaseIds: [],
+      history: [],
+    };
+    this.rfcs.push(doc);
     return doc;
   }
 
@@ -496,26 +539,100 @@ class TimelineWriter {
     }
     if (!rfc.releaseIds.includes(releaseId)) {
       rfc.releaseIds.push(releaseId);
-      for (const item of rfc.history) await this.entry(releaseId, item);
+      for (const item of rfc.history) await this.entry(release, item);
     }
     return rfc;
   }
 
-  async entry(releaseId: string, item: HistoryItem): Promise<void> {
-    const release = await this.release(releaseId);
+  /**
+   * Adds an entry to the release's timeline, keeping it in position order, at most once per position.
+   * The usual case is a new event: appended to the tail segment, or a new segment once the tail is full.
+   * An entry at or before the last position (an RFC's history copied in at its original positions) goes,
+   * sorted, into the segment whose range covers it — segment 0 if it is older than everything (that
+   * segment's start moves down) — and is dropped if that position is already there.
+   */
+  async entry(release: TimelineReleaseDoc, item: HistoryItem): Promise<void> {
+    const releaseId = release.releaseId;
+    const starts = release.segmentStarts;
+    const position = item.position;
+    if (starts.length === 0) {
+      this.newSegment(release, item);
+    } else if (position > release.lastPosition!) {
+      const tail = await this.segment(releaseId, starts.length - 1);
+      if (tail.entries.length >= SEGMENT_SIZE) this.newSegment(release, item);
+      else {
+        tail.entries.push(item);
+        this.changed(tail);
+      }
+    } else {
+      const n = segmentOf(starts, position);
+      const segment = await this.segment(releaseId, n);
+      const at = lowerBound(segment.entries, position);
+      if (segment.entries[at]?.position === position) return; // already in the timeline
+      segment.entries.splice(at, 0, item);
+      this.changed(segment);
+      if (position < starts[n]) starts[n] = position; // only for n = 0
+    }
     release.entryCount++;
-    if (release.firstPosition === null || item.position < release.firstPosition)
-      release.firstPosition = item.position;
-    if (release.lastPosition === null || item.position > release.lastPosition)
-      release.lastPosition = item.position;
-    this.entries.push({ id: `${releaseId}|${item.position}`, releaseId, ...item });
+    if (release.firstPosition === null || position < release.firstPosition) release.firstPosition = position;
+    if (release.lastPosition === null || position > release.lastPosition) release.lastPosition = position;
+  }
+
+  private async segment(releaseId: string, n: number): Promise<TimelineSegmentDoc> {
+    for (const doc of this.segments) if (doc.n === n && doc.releaseId === releaseId) return doc;
+    const id = timelineSegmentId(releaseId, n);
+    const doc = await this.load<TimelineSegmentDoc>(C.segments, id);
+    if (!doc) throw new Error(`${RELEASE_TIMELINE}: segment ${id} is missing`);
+    this.segments.push(doc);
+    return doc;
+  }
+
+  private changed(segment: TimelineSegmentDoc): void {
+    if (!this.dirty.includes(segment)) this.dirty.push(segment);
+  }
+
+  private newSegment(release: TimelineReleaseDoc, item: HistoryItem): void {
+    const n = release.segmentStarts.length;
+    const doc: TimelineSegmentDoc = {
+      id: timelineSegmentId(release.releaseId, n),
+      releaseId: release.releaseId,
+      n,
+      entries: [item],
+    };
+    release.segmentStarts.push(item.position);
+    this.segments.push(doc);
+    this.dirty.push(doc);
   }
 
   writes(): ReadWrite[] {
-    return [
-      ...this.entries.map((e) => upsert(C.entries, e)),
-      ...[...this.releases.values()].map((r) => upsert(C.releases, r)),
-      ...[...this.rfcs.values()].map((r) => upsert(C.rfcs, r)),
-    ];
+    const writes: ReadWrite[] = [];
+    for (const doc of this.dirty) writes.push(upsert(C.segments, doc));
+    for (const doc of this.releases) writes.push(upsert(C.releases, doc));
+    for (const doc of this.rfcs) writes.push(upsert(C.rfcs, doc));
+    return writes;
   }
+}
+
+/** The segment whose range holds `position`: the last one starting at or before it (0 if none does). */
+export function segmentOf(starts: readonly string[], position: string): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= position) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Index of the first entry at or after `position`. */
+function lowerBound(entries: readonly { position: string }[], position: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid].position < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

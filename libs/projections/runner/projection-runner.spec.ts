@@ -214,14 +214,14 @@ describe('ProjectionRunner on real SQLite stores', () => {
     const cli = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, { ...FAST, buildBatchSize: 50 });
     const progress: RebuildProgress[] = [];
     const result = await cli.rebuild(RELEASE_TIMELINE, (p) => progress.push(p));
-    expect(result.slot).toEqual({ projection: RELEASE_TIMELINE, version: 1, generation: 1 });
+    expect(result.slot).toEqual({ projection: RELEASE_TIMELINE, version: 2, generation: 1 });
     expect(progress.length).toBeGreaterThan(3);
     expect(progress[progress.length - 1]).toMatchObject({ done: true, generation: 1 });
     expect(progress.map((p) => p.position)).toEqual(
       [...progress.map((p) => p.position)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     );
-    expect((await live.view(RELEASE_TIMELINE)).collection('entries')).toBe('releaseTimeline_v1r1_entries');
-    expect(await readStore.count('releaseTimeline_v1_entries')).toBe(0);
+    expect((await live.view(RELEASE_TIMELINE)).collection('segments')).toBe('releaseTimeline_v2r1_segments');
+    expect(await readStore.count('releaseTimeline_v2_segments')).toBe(0);
 
     // New events: the live runner finds the pointer moved at its next commit and continues on the new slot.
     const more = generateHistory(99, 120).events.map((e) => ({ ...e, id: `more-${e.id}` }));
@@ -230,7 +230,7 @@ describe('ProjectionRunner on real SQLite stores', () => {
     const log = await readWholeLog(eventStore);
     for (const projection of ALL_PROJECTIONS)
       expect(await dumpActive(live, projection.name)).toEqual(await reference(projection, log));
-    expect(await readStore.count('releaseTimeline_v1_entries')).toBe(0); // nothing written to the retired slot
+    expect(await readStore.count('releaseTimeline_v2_segments')).toBe(0); // nothing written to the retired slot
     await live.stop();
   });
 
