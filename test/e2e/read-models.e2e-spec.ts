@@ -212,6 +212,26 @@ describe('read models: dashboard, timeline, calendar (real app, SQLite)', () => 
     const missing = await get('/v1/releases/no-such-release/timeline').expect(404);
     expect(missing.body.type).toBe('urn:rdm:problem:release.not-found');
     await get(`/v1/releases/${releaseId}/timeline?kind=nope`).expect(400);
+
+    // Pages (newest first, 4 at a time) add up to the whole timeline; a forged cursor is the caller's 400.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (
+        await get(
+          `/v1/releases/${releaseId}/timeline?order=desc&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        ).expect(200)
+      ).body;
+      paged.push(...page.entries.map((e: { eventId: string }) => e.eventId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(timeline.entries.map((e: { eventId: string }) => e.eventId).reverse());
+    const first = (await get(`/v1/releases/${releaseId}/timeline?limit=2`).expect(200)).body;
+    const forged = `${first.nextCursor.slice(0, -2)}${first.nextCursor.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const bad of ['not-a-cursor', forged]) {
+      const refused = await get(`/v1/releases/${releaseId}/timeline?limit=2&cursor=${bad}`).expect(400);
+      expect(refused.body.type).toBe('urn:rdm:problem:invalid-query');
+    }
   });
 
   it('calendar: windows, blackouts and both kinds of conflict', async () => {
