@@ -157,126 +157,125 @@ export const releaseTimelineProjection: Projection = {
     // read from the store is a fresh string each time).
     const event = { type: TYPES.get(recorded.type) ?? recorded.type, data: recorded.data } as DomainEvent;
     const writer = new TimelineWriter(load);
-    switch (event.type) {
-      case 'RfcRaised':
-      case 'RfcAssessed':
-      case 'RfcAuthorized':
-      case 'RfcRejected':
-      case 'RfcCancelled':
-      case 'RfcClosed': {
-        const rfc = await writer.rfc(event.data.rfcId);
-        if (event.type === 'RfcRaised') rfc.title = event.data.title;
-        const item = historyItem(recorded, event, 'rfc', rfcSummary(event, rfc.title));
-        rfc.history.push(item);
-        for (const releaseId of rfc.releaseIds) await writer.entry(await writer.release(releaseId), item);
-        return writer.writes();
-      }
-      case 'ReleasePlanned': {
-        const d = event.data;
-        const release = await writer.release(d.releaseId);
-        Object.assign(release, {
-          planned: true,
-          name: d.name,
-          releaseManager: d.releaseManager,
-          plannedAt: d.plannedAt,
-        });
-        // The linked RFCs' history so far comes first (it is older), then the plan itself.
-        for (const rfcId of d.rfcIds) await writer.link(d.releaseId, rfcId);
-        const summary =
-          `Planned "${d.name}" with model ${d.model.name} v${d.model.version}; window ${d.plannedWindow.start} – ` +
-          `${d.plannedWindow.end}; release manager ${d.releaseManager}`;
-        await writer.entry(
-          release,
-          historyItem(recorded, event, 'plan', summary, {
-            name: d.name,
-            description: d.description,
-            modelId: d.model.modelId,
-            modelName: d.model.name,
-            modelVersion: d.model.version,
-            releaseType: d.model.releaseType,
-            services: [...d.services],
-            rfcIds: [...d.rfcIds],
-            manifest: d.manifest.map((m) => ({
-              ciId: m.ciId,
-              environment: m.environment,
-              attributes: m.attributes,
-            })),
-            plannedWindow: { start: d.plannedWindow.start, end: d.plannedWindow.end },
-            releaseManager: d.releaseManager,
-          }),
-        );
-        return writer.writes();
-      }
-      case 'RfcLinkedToRelease': {
-        const rfc = await writer.link(event.data.releaseId, event.data.rfcId);
-        await writer.entry(
-          await writer.release(event.data.releaseId),
-          historyItem(
-            recorded,
-            event,
-            'rfc',
-            `RFC ${rfcName(event.data.rfcId, rfc.title)} linked to the release`,
-          ),
-        );
-        return writer.writes();
-      }
-      case 'CiAttributesChanged':
-      case 'CiAttributesReverted': {
-        const releaseId = event.data.releaseId;
-        if (releaseId === null) return []; // a manual change: not part of any release's story
-        const release = await writer.release(releaseId);
-        const summary =
-          event.type === 'CiAttributesChanged'
-            ? `CI ${event.data.ciId} changed: ${describeChanges(event.data.changes)}`
-            : `CI ${event.data.ciId} reverted: ${describeChanges(event.data.reverts)}` +
-              (event.data.conflicts.length > 0
-                ? ` (${event.data.conflicts.length} conflicting later change(s)${event.data.forced ? ', overwritten on request' : ''})`
-                : '');
-        if (event.type === 'CiAttributesChanged') release.totals.ciChanges++;
-        else release.totals.ciReverts++;
-        await writer.entry(release, historyItem(recorded, event, 'ci-change', summary));
-        return writer.writes();
-      }
-      case 'ServiceDeskCallLogged':
-      case 'DowntimeRecorded':
-      case 'IncidentAttributedToDeployment': {
-        const attribution = event.data.attribution;
-        if (attribution === null) return [];
-        const release = await writer.release(attribution.releaseId);
-        const environment = release.deploymentEnvironments[attribution.deploymentId];
-        const where = environment ? ` after the ${environment} deployment` : '';
-        let summary: string;
-        let kind: TimelineKind;
-        if (event.type === 'ServiceDeskCallLogged') {
-          release.totals.serviceDeskCalls++;
-          kind = 'service-desk-call';
-          summary = `Service desk call on ${event.data.serviceId}${where}: ${event.data.summary}`;
-        } else if (event.type === 'DowntimeRecorded') {
-          release.totals.downtimeSeconds += event.data.durationSeconds;
-          kind = 'downtime';
-          summary = `Downtime of ${event.data.serviceId}${where}: ${event.data.durationSeconds} s (${event.data.start} – ${event.data.end})`;
-        } else {
-          release.totals.incidents++;
-          kind = 'incident';
-          summary = `Incident ${event.data.incidentId} on ${event.data.serviceId}${where}: ${event.data.summary}`;
-        }
-        await writer.entry(release, historyItem(recorded, event, kind, summary));
-        return writer.writes();
-      }
-      default:
-        if (!('releaseId' in event.data)) return [];
-        return releaseEvent(recorded, event, writer);
-    }
+    const releaseId = storyOf(event);
+    if (releaseId === undefined) return linkingEvent(recorded, event, writer);
+    if (releaseId === null) return [];
+    return releaseEvent(recorded, event, writer, await writer.release(releaseId));
   },
 };
 
-async function releaseEvent(
+/**
+ * The release whose story the event continues (one new entry, appended), `null` when it belongs to none
+ * (a manual CI change, an unattributed signal), `undefined` for RFC events, plans and links (linkingEvent).
+ */
+function storyOf(event: DomainEvent): string | null | undefined {
+  switch (event.type) {
+    case 'RfcRaised':
+    case 'RfcAssessed':
+    case 'RfcAuthorized':
+    case 'RfcRejected':
+    case 'RfcCancelled':
+    case 'RfcClosed':
+    case 'ReleasePlanned':
+    case 'RfcLinkedToRelease':
+      return undefined;
+    case 'CiAttributesChanged':
+    case 'CiAttributesReverted':
+      return event.data.releaseId;
+    case 'ServiceDeskCallLogged':
+    case 'DowntimeRecorded':
+    case 'IncidentAttributedToDeployment':
+      return event.data.attribution?.releaseId ?? null;
+    default:
+      return 'releaseId' in event.data ? (event.data as { releaseId: string }).releaseId : null;
+  }
+}
+
+/** RFC events (fanned out to the linked releases), plans and links (which copy RFC history in). */
+async function linkingEvent(
   recorded: RecordedEvent,
   event: DomainEvent,
   writer: TimelineWriter,
 ): Promise<ReadWrite[]> {
-  const releaseId = (event.data as { releaseId: string }).releaseId;
-  const release = await writer.release(releaseId);
+  switch (event.type) {
+    case 'RfcRaised':
+    case 'RfcAssessed':
+    case 'RfcAuthorized':
+    case 'RfcRejected':
+    case 'RfcCancelled':
+    case 'RfcClosed': {
+      const rfc = await writer.rfc(event.data.rfcId);
+      if (event.type === 'RfcRaised') rfc.title = event.data.title;
+      const item = historyItem(recorded, event, 'rfc', rfcSummary(event, rfc.title));
+      rfc.history.push(item);
+      for (const releaseId of rfc.releaseIds) await writer.entry(await writer.release(releaseId), item);
+      return writer.writes();
+    }
+    case 'ReleasePlanned': {
+      const d = event.data;
+      const release = await writer.release(d.releaseId);
+      Object.assign(release, {
+        planned: true,
+        name: d.name,
+        releaseManager: d.releaseManager,
+        plannedAt: d.plannedAt,
+      });
+      // The linked RFCs' history so far comes first (it is older), then the plan itself.
+      for (const rfcId of d.rfcIds) await writer.link(d.releaseId, rfcId);
+      const summary =
+        `Planned "${d.name}" with model ${d.model.name} v${d.model.version}; window ${d.plannedWindow.start} – ` +
+        `${d.plannedWindow.end}; release manager ${d.releaseManager}`;
+      await writer.entry(
+        release,
+        historyItem(recorded, event, 'plan', summary, {
+          name: d.name,
+          description: d.description,
+          modelId: d.model.modelId,
+          modelName: d.model.name,
+          modelVersion: d.model.version,
+          releaseType: d.model.releaseType,
+          services: [...d.services],
+          rfcIds: [...d.rfcIds],
+          manifest: d.manifest.map((m) => ({
+            ciId: m.ciId,
+            environment: m.environment,
+            attributes: m.attributes,
+          })),
+          plannedWindow: { start: d.plannedWindow.start, end: d.plannedWindow.end },
+          releaseManager: d.releaseManager,
+        }),
+      );
+      return writer.writes();
+    }
+    case 'RfcLinkedToRelease': {
+      const rfc = await writer.link(event.data.releaseId, event.data.rfcId);
+      await writer.entry(
+        await writer.release(event.data.releaseId),
+        historyItem(
+          recorded,
+          event,
+          'rfc',
+          `RFC ${rfcName(event.data.rfcId, rfc.title)} linked to the release`,
+        ),
+      );
+      return writer.writes();
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * An event that continues a release's story (its own stream, its CI changes, signals attributed to it):
+ * one entry appended to the release, loaded beforehand with its tail segment. Synchronous: an async
+ * function keeps its whole frame on the heap at each `await`, and these are nearly all the events.
+ */
+function releaseEvent(
+  recorded: RecordedEvent,
+  event: DomainEvent,
+  writer: TimelineWriter,
+  release: TimelineReleaseDoc,
+): ReadWrite[] {
   const t = release.totals;
   const env = (deploymentId: string) =>
     release.deploymentEnvironments[deploymentId] ?? 'an unknown environment';
@@ -284,6 +283,43 @@ async function releaseEvent(
   let kind: TimelineKind;
   let summary: string;
   switch (event.type) {
+    case 'CiAttributesChanged':
+    case 'CiAttributesReverted': {
+      const summary =
+        event.type === 'CiAttributesChanged'
+          ? `CI ${event.data.ciId} changed: ${describeChanges(event.data.changes)}`
+          : `CI ${event.data.ciId} reverted: ${describeChanges(event.data.reverts)}` +
+            (event.data.conflicts.length > 0
+              ? ` (${event.data.conflicts.length} conflicting later change(s)${event.data.forced ? ', overwritten on request' : ''})`
+              : '');
+      if (event.type === 'CiAttributesChanged') release.totals.ciChanges++;
+      else release.totals.ciReverts++;
+      writer.append(release, historyItem(recorded, event, 'ci-change', summary));
+      return writer.writes();
+    }
+    case 'ServiceDeskCallLogged':
+    case 'DowntimeRecorded':
+    case 'IncidentAttributedToDeployment': {
+      const environment = release.deploymentEnvironments[event.data.attribution!.deploymentId];
+      const where = environment ? ` after the ${environment} deployment` : '';
+      let summary: string;
+      let kind: TimelineKind;
+      if (event.type === 'ServiceDeskCallLogged') {
+        release.totals.serviceDeskCalls++;
+        kind = 'service-desk-call';
+        summary = `Service desk call on ${event.data.serviceId}${where}: ${event.data.summary}`;
+      } else if (event.type === 'DowntimeRecorded') {
+        release.totals.downtimeSeconds += event.data.durationSeconds;
+        kind = 'downtime';
+        summary = `Downtime of ${event.data.serviceId}${where}: ${event.data.durationSeconds} s (${event.data.start} – ${event.data.end})`;
+      } else {
+        release.totals.incidents++;
+        kind = 'incident';
+        summary = `Incident ${event.data.incidentId} on ${event.data.serviceId}${where}: ${event.data.summary}`;
+      }
+      writer.append(release, historyItem(recorded, event, kind, summary));
+      return writer.writes();
+    }
     case 'ReleaseStageCompleted': {
       const d = event.data;
       t.stagesCompleted++;
@@ -373,7 +409,7 @@ async function releaseEvent(
     default:
       return [];
   }
-  await writer.entry(release, historyItem(recorded, event, kind, summary));
+  writer.append(release, historyItem(recorded, event, kind, summary));
   return writer.writes();
 }
 
@@ -483,6 +519,23 @@ const emptyTotals = (): TimelineTotals => ({
  */
 const dictionary = <T>(): { [key: string]: T } => Object.create(null) as { [key: string]: T };
 
+const newRelease = (releaseId: string): TimelineReleaseDoc => ({
+  id: releaseId,
+  releaseId,
+  planned: false,
+  name: null,
+  releaseManager: null,
+  plannedAt: null,
+  rfcIds: [],
+  entryCount: 0,
+  totals: emptyTotals(),
+  firstPosition: null,
+  lastPosition: null,
+  segmentStarts: [],
+  taskNames: dictionary(),
+  deploymentEnvironments: dictionary(),
+});
+
 /** Loads, mutates and writes back the documents one event touches (each at most once). */
 class TimelineWriter {
   // Arrays, not Maps: one event touches one or two documents of each kind (an RFC fans out to a few).
@@ -494,25 +547,18 @@ class TimelineWriter {
 
   constructor(private readonly load: LoadDocument) {}
 
+  /** The release's document, and its tail segment with it (so `append` needs no `await`). */
   async release(releaseId: string): Promise<TimelineReleaseDoc> {
     for (const doc of this.releases) if (doc.releaseId === releaseId) return doc;
-    const doc = (await this.load<TimelineReleaseDoc>(C.releases, releaseId)) ?? {
-      id: releaseId,
-      releaseId,
-      planned: false,
-      name: null,
-      releaseManager: null,
-      plannedAt: null,
-      rfcIds: [],
-      entryCount: 0,
-      totals: emptyTotals(),
-      firstPosition: null,
-      lastPosition: null,
-      segmentStarts: [],
-      taskNames: dictionary(),
-      deploymentEnvironments: dictionary(),
-    };
+    const doc = (await this.load<TimelineReleaseDoc>(C.releases, releaseId)) ?? newRelease(releaseId);
     this.releases.push(doc);
+    const n = doc.segmentStarts.length;
+    if (n > 0) {
+      const id = timelineSegmentId(releaseId, n - 1);
+      const tail = await this.load<TimelineSegmentDoc>(C.segments, id);
+      if (!tail) throw new Error(`${RELEASE_TIMELINE}: segment ${id} is missing`);
+      this.segments.push(tail);
+    }
     return doc;
   }
 
@@ -545,37 +591,50 @@ class TimelineWriter {
   }
 
   /**
-   * Adds an entry to the release's timeline, keeping it in position order, at most once per position.
-   * The usual case is a new event: appended to the tail segment, or a new segment once the tail is full.
-   * An entry at or before the last position (an RFC's history copied in at its original positions) goes,
-   * sorted, into the segment whose range covers it — segment 0 if it is older than everything (that
-   * segment's start moves down) — and is dropped if that position is already there.
+   * Appends the entry of the event being projected: to the tail segment, or to a new one once the tail is
+   * full. Its position is past every entry of the release (events arrive in log order, and the only older
+   * entries, copied RFC history, are older still) — anything else would be a runner bug, refused.
    */
-  async entry(release: TimelineReleaseDoc, item: HistoryItem): Promise<void> {
-    const releaseId = release.releaseId;
+  append(release: TimelineReleaseDoc, item: HistoryItem): void {
     const starts = release.segmentStarts;
-    const position = item.position;
-    if (starts.length === 0) {
-      this.newSegment(release, item);
-    } else if (position > release.lastPosition!) {
-      const tail = await this.segment(releaseId, starts.length - 1);
+    const n = starts.length;
+    if (n === 0) this.newSegment(release, item);
+    else {
+      if (item.position <= release.lastPosition!)
+        throw new Error(
+          `${RELEASE_TIMELINE}: entry at ${item.position} for ${release.releaseId} is not after its last (${release.lastPosition})`,
+        );
+      const tail = this.segments.find((s) => s.n === n - 1 && s.releaseId === release.releaseId)!;
       if (tail.entries.length >= SEGMENT_SIZE) this.newSegment(release, item);
       else {
         tail.entries.push(item);
         this.changed(tail);
       }
-    } else {
-      const n = segmentOf(starts, position);
-      const segment = await this.segment(releaseId, n);
-      const at = lowerBound(segment.entries, position);
-      if (segment.entries[at]?.position === position) return; // already in the timeline
-      segment.entries.splice(at, 0, item);
-      this.changed(segment);
-      if (position < starts[n]) starts[n] = position; // only for n = 0
     }
     release.entryCount++;
-    if (release.firstPosition === null || position < release.firstPosition) release.firstPosition = position;
-    if (release.lastPosition === null || position > release.lastPosition) release.lastPosition = position;
+    if (release.firstPosition === null) release.firstPosition = item.position;
+    release.lastPosition = item.position;
+  }
+
+  /**
+   * Adds an entry anywhere in the release's timeline, keeping it in position order, at most once per
+   * position. Newer than everything: appended. Older (an RFC's history copied in at its original positions):
+   * inserted, sorted, into the segment whose range covers it — segment 0 if it is older than everything
+   * (that segment's start moves down) — or dropped if that position is already there.
+   */
+  async entry(release: TimelineReleaseDoc, item: HistoryItem): Promise<void> {
+    const starts = release.segmentStarts;
+    const position = item.position;
+    if (starts.length === 0 || position > release.lastPosition!) return this.append(release, item);
+    const n = segmentOf(starts, position);
+    const segment = await this.segment(release.releaseId, n);
+    const at = lowerBound(segment.entries, position);
+    if (segment.entries[at]?.position === position) return; // already in the timeline
+    segment.entries.splice(at, 0, item);
+    this.changed(segment);
+    if (position < starts[n]) starts[n] = position; // only for n = 0
+    release.entryCount++;
+    if (position < release.firstPosition!) release.firstPosition = position;
   }
 
   private async segment(releaseId: string, n: number): Promise<TimelineSegmentDoc> {
