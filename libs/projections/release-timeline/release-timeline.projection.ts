@@ -29,18 +29,23 @@ export const TIMELINE_COLLECTIONS = { segments: 'segments', releases: 'releases'
 
 /**
  * Entries per segment. Live, every event for a release rewrites its tail segment (one commit per event
- * when the projector is caught up), so a segment must stay small: 32 entries are ~12 KB of JSON on average
- * in the benchmark's log (entries of 0.4–1.4 KB), a few tens of KB at most. A rebuild writes each segment
- * about once (a build batch of 5,000 events fills many tails at once; a partly filled tail is rewritten in
- * the next batch), so 32 already cuts the rows written ~30× (987k → 31k on the 1M-event benchmark); larger
- * segments would save little more and make every live write bigger.
+ * when the projector is caught up), so a segment must stay small: a full one is ~8.5 KB of JSON on average
+ * in the benchmark's log (entries of 0.4–1.4 KB).
+ *
+ * In a rebuild, a partly filled tail is rewritten by every build batch (5,000 events) that adds to it, so
+ * the bytes written grow with the segment size while the rows shrink. Measured on the 1M-event benchmark
+ * (537k entries): one row per entry wrote 314 MB in 537k rows; segments of 32 write 373 MB
+ * in 31k rows, of 16 329 MB in 51k, of 8 312 MB in 81k. With the SQLite read store a row costs roughly 0.4 µs
+ * and a MB ~17 ms (serialisation, validation, SQLite), so the bytes decide: 16 writes 12% less than 32
+ * while keeping `segmentStarts` (one per segment, in the release document) and the segments a page reads
+ * few; 8 would save another 5% for twice as many of both.
  *
  * A segment can exceed SEGMENT_SIZE: an entry older than the tail (an RFC's history copied in when the RFC
  * is linked, at its original positions) is inserted into the segment whose range covers its position,
  * which is never split (segment numbers are dense and ordered). That happens once per history item of a
  * linked RFC, so the overshoot stays small.
  */
-export const SEGMENT_SIZE = 32;
+export const SEGMENT_SIZE = 16;
 
 export const TIMELINE_KINDS = [
   'plan',
