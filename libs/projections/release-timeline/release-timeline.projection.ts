@@ -44,6 +44,8 @@ export const TIMELINE_COLLECTIONS = { segments: 'segments', releases: 'releases'
  * is linked, at its original positions) is inserted into the segment whose range covers its position,
  * which is never split (segment numbers are dense and ordered). That happens once per history item of a
  * linked RFC, so the overshoot stays small.
+ *
+ * Changing it changes the documents a rebuild gives: bump the projection's version with it.
  */
 export const SEGMENT_SIZE = 16;
 
