@@ -465,7 +465,8 @@ function checkJson(value: unknown, where: string, depth: number): void {
       }
       if (!isPlainObject(value))
         throw new InvalidWrite(`${where}: holds a ${value.constructor?.name ?? 'non-plain'} object`);
-      for (const key of Object.keys(value)) {
+      // for…in: no key array per object (a plain object has no enumerable inherited keys).
+      for (const key in value) {
         if (value[key] !== undefined) checkJson(value[key], where, depth + 1);
       }
       return;

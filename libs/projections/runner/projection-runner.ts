@@ -25,6 +25,9 @@ export interface RunnerLogger {
   error(message: string): void;
 }
 
+/** Events per read of the log while building (batches gather several pages; see `build`). */
+const BUILD_READ_PAGE = 500;
+
 export interface ProjectionRunnerOptions {
   /** Events per batch (one ReadStore transaction) at most. Default `RDM_PROJECTION_BATCH_SIZE` or 500. */
   readonly batchSize?: number;
@@ -460,12 +463,19 @@ export class ProjectionRunner {
       if (track.stopping) throw new Stopped();
       const head = await this.eventStore.headPosition();
       track.building = { slot: target, position, head };
-      const events = await this.eventStore.readAll({
-        after: position < 0n ? 'start' : position,
-        maxCount: this.buildBatchSize,
-        filter: { eventTypes: [...projection.eventTypes] },
-      });
-      if (events.length === 0) {
+      const batch = new Batch(projection, target, this.readStore, cache);
+      // Read in small pages into one batch: a page's events die young (cheap for the GC) while the
+      // batch still commits `buildBatchSize` events at a time.
+      let page: RecordedEvent[];
+      do {
+        page = await this.eventStore.readAll({
+          after: batch.size > 0 ? batch.lastPosition : position < 0n ? 'start' : position,
+          maxCount: Math.min(BUILD_READ_PAGE, this.buildBatchSize - batch.size),
+          filter: { eventTypes: [...projection.eventTypes] },
+        });
+        for (const event of page) await batch.apply(event);
+      } while (page.length > 0 && batch.size < this.buildBatchSize);
+      if (batch.size === 0) {
         // Nothing for this projection up to `head` (read before): the build has caught up with it.
         if (head > position) {
           await this.readStore.commit(slotCheckpoint(target), [], head);
@@ -475,8 +485,6 @@ export class ProjectionRunner {
         progress(head, true);
         return position;
       }
-      const batch = new Batch(projection, target, this.readStore, cache);
-      for (const event of events) await batch.apply(event);
       await this.commitBatch(track, target, batch, false);
       position = batch.lastPosition;
       applied += batch.size;
