@@ -20,6 +20,11 @@ export interface Projection {
   /** Only these event types reach `project` (the runner filters on them). */
   readonly eventTypes: readonly string[];
   project(event: RecordedEvent, load: LoadDocument): Promise<ReadWrite[]>;
+  /**
+   * Documents kept in memory across batches while building from position 0 (default 50,000). Lower it for
+   * big documents of which only a few are read again (the cache's heap is GC work and RSS).
+   */
+  readonly buildCacheDocuments?: number;
 }
 
 /** Physical collection name of a projection version: `<projection>_v<version>_<collection>`. */

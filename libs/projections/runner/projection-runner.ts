@@ -456,7 +456,7 @@ export class ProjectionRunner {
       });
     // From an empty slot, a document the build never wrote is known absent (see DocumentCache).
     const cache = new DocumentCache(
-      undefined,
+      projection.buildCacheDocuments,
       position < 0n && (await this.slotIsEmpty(target, projection)) ? new KeyFilter() : undefined,
     );
     for (;;) {
