@@ -418,6 +418,22 @@ describe('ProjectionRunner: building into an empty slot', () => {
     expect(await view.store.count(view.collection('counters'))).toBe(300);
   });
 
+  it('a rebuild with a build cache far smaller than its documents reads back what it evicted, and counts right', async () => {
+    const eventStore = await ticks(300, 3);
+    const readStore = stores.readStore();
+    const tiny = { ...counter, buildCacheDocuments: 8 };
+    const runner = new ProjectionRunner(eventStore, readStore, [tiny], { ...FAST, buildBatchSize: 40 });
+    const reads = jest.spyOn(readStore, 'get');
+    await runner.rebuild('counter');
+    expect(
+      reads.mock.calls.filter(([collection]) => collection.startsWith('counter_')).length,
+    ).toBeGreaterThan(0);
+    const view = await runner.view('counter');
+    const all = await view.store.find<Counter>(view.collection('counters'), { limit: 1000 });
+    expect(all.items).toHaveLength(300);
+    expect(all.items.every((doc) => doc.count === 3)).toBe(true);
+  });
+
   it('a version bump building into a slot that already holds documents reads them, not taking them for absent', async () => {
     const eventStore = await ticks(3, 2);
     const readStore = stores.readStore();
