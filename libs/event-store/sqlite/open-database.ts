@@ -16,6 +16,8 @@ export interface OpenDatabaseOptions {
   readonly pageSize?: number;
   /** WAL size, in pages, that triggers a checkpoint into the database file. SQLite's default: 1000. */
   readonly walAutocheckpointPages?: number;
+  /** Page cache of this connection, in MiB (default 64). */
+  readonly cacheMib?: number;
 }
 
 /**
@@ -51,7 +53,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
       db.pragma('journal_mode = WAL');
       if (options.walAutocheckpointPages) db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-      db.pragma('cache_size = -65536'); // 64 MiB of page cache: reads of big streams and the log stay in memory
+      // 64 MiB of page cache by default: reads of big streams and the log stay in memory.
+      db.pragma(`cache_size = -${(options.cacheMib ?? 64) * 1024}`);
       // Proves the file is a database and that we can take the write lock (not locked by another writer).
       db.exec('BEGIN IMMEDIATE; ROLLBACK;');
     } else {
