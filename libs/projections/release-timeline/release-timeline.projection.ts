@@ -174,21 +174,20 @@ export const releaseTimelineProjection: Projection = {
   },
 };
 
+/** RFC events, plans and links: handled by `linkingEvent`. */
+const LINKING_EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...RFC_EVENT_TYPES,
+  'ReleasePlanned',
+  'RfcLinkedToRelease',
+]);
+
 /**
  * The release whose story the event continues (one new entry, appended), `null` when it belongs to none
  * (a manual CI change, an unattributed signal), `undefined` for RFC events, plans and links (linkingEvent).
  */
 function storyOf(event: DomainEvent): string | null | undefined {
+  if (LINKING_EVENT_TYPES.has(event.type)) return undefined;
   switch (event.type) {
-    case 'RfcRaised':
-    case 'RfcAssessed':
-    case 'RfcAuthorized':
-    case 'RfcRejected':
-    case 'RfcCancelled':
-    case 'RfcClosed':
-    case 'ReleasePlanned':
-    case 'RfcLinkedToRelease':
-      return undefined;
     case 'CiAttributesChanged':
     case 'CiAttributesReverted':
       return event.data.releaseId;
