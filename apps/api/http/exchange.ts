@@ -30,7 +30,6 @@ interface CommonReply {
   status(code: number): unknown;
   header(name: string, value: string): unknown;
   send(body: string): unknown;
-  statusCode: number;
 }
 
 const common = (reply: HttpReply) => reply as unknown as CommonReply;
@@ -54,8 +53,6 @@ export function sendAnswer(
   answerWith(reply, answer);
   common(reply).send(answer.body);
 }
-
-export const statusOf = (reply: HttpReply): number => common(reply).statusCode;
 
 /** Node's response under the reply (Express' Response is one; Fastify's reply wraps one as `raw`). */
 const rawOf = (reply: HttpReply): ServerResponse =>

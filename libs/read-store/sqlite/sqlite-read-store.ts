@@ -122,8 +122,8 @@ const OPTIMIZE_EVERY_COMMITS = 5000;
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  /** The column lists (after `collection`) of the automatic indexes on `documents`, by lower-cased name. */
-  private readonly indexes = new Map<string, string>();
+  /** The column lists (after `collection`) of the automatic indexes on `documents`. */
+  private readonly indexes = new Set<string>();
   private readonly commitTransaction: Database.Transaction<
     (commit: PreparedCommit, bodies: string[]) => void
   >;
@@ -153,12 +153,13 @@ export class SqliteReadStore implements ReadStore {
       this.db.pragma('analysis_limit = 1000');
       const existing = this.db
         .prepare(
-          "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND name LIKE 'documents_auto_%'",
+          "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND name LIKE 'documents_auto_%'",
         )
-        .all() as Array<{ name: string; sql: string }>;
-      for (const { name, sql } of existing) {
+        .pluck()
+        .all() as string[];
+      for (const sql of existing) {
         const columns = /\(collection, (.*)\)$/s.exec(sql)?.[1];
-        if (columns) this.indexes.set(name.toLowerCase(), columns);
+        if (columns) this.indexes.add(columns);
       }
     } catch (error) {
       this.db.close();
@@ -297,15 +298,15 @@ export class SqliteReadStore implements ReadStore {
     const columns = indexColumns(predicates, sort);
     if (columns.length === 0) return; // the unique (collection, id) index already serves it
     const definition = columns.map((c) => `${keySql(c.field)}${c.descending ? ' DESC' : ''}`).join(', ');
-    const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
-    if (this.indexes.has(name) || this.indexes.size >= MAX_AUTO_INDEXES) return;
+    if (this.indexes.has(definition) || this.indexes.size >= MAX_AUTO_INDEXES) return;
     // An index whose leading columns are these serves this shape as well as its own would.
-    for (const columns of this.indexes.values()) if (columns.startsWith(`${definition}, `)) return;
+    for (const columns of this.indexes) if (columns.startsWith(`${definition}, `)) return;
+    const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
     const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${INDEX_LOCK_WAIT_MS}`);
     try {
       this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON documents (collection, ${definition})`);
-      this.indexes.set(name, definition);
+      this.indexes.add(definition);
       // Fresh statistics (sampled: analysis_limit) let the planner choose well between indexes.
       this.db.exec('ANALYZE documents');
       this.statements.clear(); // re-plan with the new index
