@@ -1,6 +1,6 @@
 /**
  * HTTP benchmark: the built API (dist/apps/api/main.js) as a child process on the embedded stores
- * (SQLite, synchronous=FULL, projections and process managers in the API), driven over loopback by
+ * (SQLite: the event store synchronous=FULL, the read store NORMAL; projections and process managers in the API), driven over loopback by
  * autocannon with 64 connections, on each HTTP adapter in turn (HTTP_ADAPTER=express, then fastify: a
  * fresh data dir each, seeded the same way, the same runs). Next to them, in the same run, a bare Node
  * http server answering a small JSON on the same loopback: the hardware-and-loopback limit, so every

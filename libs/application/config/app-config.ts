@@ -42,7 +42,7 @@ export class AppConfig {
   @IsString()
   HOST = '127.0.0.1';
 
-  /** FULL: an acknowledged append survives power loss. NORMAL is faster but may lose the last commits. */
+  /** The event store's. FULL: an acknowledged append survives power loss. NORMAL is faster but may lose the last commits. */
   @IsIn(['FULL', 'NORMAL', 'EXTRA'])
   SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
 

@@ -11,7 +11,7 @@ export async function createReadStore(config: AppConfig): Promise<ReadStore> {
     const { MongoReadStore } = await import('@rdm/read-store/mongodb');
     return MongoReadStore.connect(config.MONGODB_URI!);
   }
-  return new SqliteReadStore({ file: config.readStoreFile, synchronous: config.SQLITE_SYNCHRONOUS });
+  return new SqliteReadStore({ file: config.readStoreFile });
 }
 
 export const readStoreProvider: Provider = { provide: READ_STORE, inject: [AppConfig], useFactory: createReadStore };
