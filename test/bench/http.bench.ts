@@ -12,7 +12,8 @@
  * Runs: baseline GET and POST (bare server); commands (per-connection release lifecycles: plan, schedule,
  * complete task, readiness, release to users); queries (dashboard, CMDB as-of, or the aggregate reads when
  * those routes are not there); mixed (both at once, half the connections each). Reports requests/s,
- * p50/p99 latency, non-2xx, peak RSS (VmRSS sampled; VmHWM), and the projection / process-manager lag
+ * p50/p99 latency, non-2xx, peak RSS (VmRSS sampled; VmHWM), the CPU the API and the load generator used
+ * (cores, and the API's CPU µs per request: what bounds throughput on 2 cores), and the projection / process-manager lag
  * sampled from /metrics during each run and the time to drain it afterwards.
  *
  * Environment: BENCH_ADAPTERS (express,fastify; one name to measure only it), BENCH_DURATION (s per run,
@@ -420,7 +421,19 @@ interface Samples {
   maxRssMb: number;
   maxLag: Record<string, number>;
   lastLag: Record<string, number>;
+  /** CPU seconds (user + system, all threads) the API and this load generator used during the run. */
+  apiCpuSeconds: number;
+  loadCpuSeconds: number;
+  wallSeconds: number;
 }
+
+/** CPU seconds (user + system) a process has used: fields 14 and 15 of /proc/<pid>/stat, in clock ticks. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 function readStatus(pid: number): { rssMb: number; hwmMb: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -443,7 +456,17 @@ async function readLags(base: string): Promise<Record<string, number>> {
 }
 
 function sampler(pid: number, base: string): { stop(): Promise<Samples> } {
-  const samples: Samples = { maxRssMb: 0, maxLag: {}, lastLag: {} };
+  const samples: Samples = {
+    maxRssMb: 0,
+    maxLag: {},
+    lastLag: {},
+    apiCpuSeconds: 0,
+    loadCpuSeconds: 0,
+    wallSeconds: 0,
+  };
+  const apiCpuAtStart = cpuSeconds(pid);
+  const loadCpuAtStart = process.cpuUsage();
+  const startedAt = performance.now();
   const rss = setInterval(() => {
     try {
       samples.maxRssMb = Math.max(samples.maxRssMb, readStatus(pid).rssMb);
@@ -466,6 +489,10 @@ function sampler(pid: number, base: string): { stop(): Promise<Samples> } {
   })();
   return {
     stop: async () => {
+      samples.apiCpuSeconds = cpuSeconds(pid) - apiCpuAtStart;
+      const load = process.cpuUsage(loadCpuAtStart);
+      samples.loadCpuSeconds = (load.user + load.system) / 1e6;
+      samples.wallSeconds = (performance.now() - startedAt) / 1000;
       running = false;
       clearInterval(rss);
       await lag;
@@ -499,6 +526,8 @@ interface Row {
   bytes: number;
   rssMb?: number;
   lag?: string;
+  /** Where the two cores went: the API's CPU (per answered request) and the load generator's. */
+  cpu?: string;
   note?: string;
 }
 const rows: Row[] = [];
@@ -523,10 +552,13 @@ function row(run: string, result: autocannon.Result, extra: Partial<Row> = {}): 
   };
   rows.push(r);
   console.log(
-    `${run.padEnd(44)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(8)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  max ${r.max} ms  ${(r.bytes / 1024).toFixed(1)} KB/answer  non-2xx ${r.non2xx}  errors ${r.errors}${r.rssMb ? `  RSS ${r.rssMb.toFixed(0)} MB` : ''}${r.lag ? `  lag ${r.lag}` : ''}`,
+    `${run.padEnd(44)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(8)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  max ${r.max} ms  ${(r.bytes / 1024).toFixed(1)} KB/answer  non-2xx ${r.non2xx}  errors ${r.errors}${r.rssMb ? `  RSS ${r.rssMb.toFixed(0)} MB` : ''}${r.lag ? `  lag ${r.lag}` : ''}${r.cpu ? `  CPU ${r.cpu}` : ''}`,
   );
   return r;
 }
+
+const formatCpu = (samples: Samples, requests: number) =>
+  `API ${(samples.apiCpuSeconds / samples.wallSeconds).toFixed(2)} cores (${Math.round((samples.apiCpuSeconds * 1e6) / Math.max(1, requests))} µs/request), load generator ${(samples.loadCpuSeconds / samples.wallSeconds).toFixed(2)} cores`;
 
 const formatLag = (samples: Samples, drainMs: number) => {
   const events = Object.entries(samples.maxLag).filter(([k]) => k.endsWith(' events'));
@@ -630,6 +662,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
     const commands = row(label('commands (plan/schedule/task/release)'), commandResult, {
       rssMb: samples.maxRssMb,
       lag: formatLag(samples, drain),
+      cpu: formatCpu(samples, commandResult.requests.total),
     });
     console.log(
       `   ${counters.commands} commands answered; failures: ${counters.failures.size ? JSON.stringify(Object.fromEntries(counters.failures)) : 'none'}`,
@@ -657,7 +690,11 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
     });
     if (CPU_PROF) api.process.kill('SIGWINCH');
     samples = await sampling.stop();
-    const queries = row(label('queries'), queryResult, { rssMb: samples.maxRssMb, note: queryNote });
+    const queries = row(label('queries'), queryResult, {
+      rssMb: samples.maxRssMb,
+      note: queryNote,
+      cpu: formatCpu(samples, queryResult.requests.total),
+    });
     const perRoute: Row[] = [];
     for (const { label: route, request } of queryRoutes(seedData, routes)) {
       perRoute.push(
@@ -693,6 +730,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
     const mixedCommands = row(label(`mixed: commands (${half} connections)`), mixedCommandResult, {
       rssMb: samples.maxRssMb,
       lag: formatLag(samples, drain),
+      cpu: formatCpu(samples, mixedCommandResult.requests.total + mixedQueryResult.requests.total),
     });
     const mixedQueries = row(label(`mixed: queries (${CONNECTIONS - half} connections)`), mixedQueryResult);
     const { hwmMb } = readStatus(pid);
