@@ -103,6 +103,13 @@ export interface EventStore {
   /** Throws `StreamNotFound` when the stream has no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The events at these global positions, in the order asked (a position asked twice is answered twice).
+   * A position that holds no event — never handed out by this store, or past the head — is left out of the
+   * answer, not an error: a caller that must have every event compares the positions it got back. Meant for
+   * read models that keep positions instead of copies of events (links, like EventStoreDB's `$>` events).
+   */
+  readAt(positions: readonly bigint[]): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   subscribeToStream(stream: string, options?: SubscribeToStreamOptions): Subscription;
   /** Current revision of a stream, or `undefined` when it does not exist. */

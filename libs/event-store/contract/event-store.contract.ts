@@ -212,6 +212,37 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
       });
     });
 
+    describe('reading events by position', () => {
+      it('reads the events at given positions, in the order asked, as the global log gives them', async () => {
+        const [s1, s2] = [stream(), stream()];
+        await store.append(s1, [event('A', { n: 1 }, { actor: 'ann' }), event('B')]);
+        await store.append(s2, [event('C')]);
+        await store.append(s1, [event('D')]);
+        const [a, , c, d] = await readAllOf(store, category);
+        expect(await store.readAt([d.position, a.position, c.position, a.position])).toEqual([d, a, c, a]);
+        expect(await store.readAt([])).toEqual([]);
+      });
+
+      it('leaves out a position that holds no event, so the caller can tell', async () => {
+        const { position } = await store.append(stream(), [event('A')]);
+        const past = (await store.headPosition()) + 1_000_000n;
+        const read = await store.readAt([past, position, -1n]);
+        expect(read.map((e) => [e.type, e.position])).toEqual([['A', position]]);
+      });
+
+      it('reads more positions than one query holds, in the order asked', async () => {
+        const s = stream();
+        await store.append(
+          s,
+          Array.from({ length: 1100 }, (_, i) => event('N', { i })),
+        );
+        const positions = (await store.readStream(s)).map((e) => e.position).reverse();
+        const read = await store.readAt(positions);
+        expect(read.map((e) => (e.data as { i: number }).i)).toEqual(positions.map((_, i) => 1099 - i));
+        expect(read.map((e) => e.position)).toEqual(positions);
+      });
+    });
+
     describe('catch-up subscriptions', () => {
       it('delivers history then live events to an $all subscription', async () => {
         const s = stream();

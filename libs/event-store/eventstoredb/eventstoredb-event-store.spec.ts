@@ -147,12 +147,14 @@ describe('EventStoreDbEventStore when EventStoreDB is unreachable', () => {
       await expect(store.append('release-1', [event('A')])).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.readStream('release-1')).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreUnavailable);
+      await expect(store.readAt([1n, 2n, 3n])).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.getStreamMetadata('release-1')).rejects.toBeInstanceOf(EventStoreUnavailable);
     } finally {
       await store.close();
     }
     await expect(store.readAll()).rejects.toThrow('The event store is closed');
+    await expect(store.readAt([1n])).rejects.toThrow('The event store is closed');
   });
 
   it('refuses event ids that are not UUIDs before calling the server', async () => {

@@ -70,6 +70,8 @@ export interface EventStoreDbEventStoreOptions {
 }
 
 const DEFAULT_READ_ALL_COUNT = 1000;
+/** One-event reads of `$all` in flight at once for `readAt`. */
+const READ_AT_CONCURRENCY = 16;
 /** The metadata object of the port is stored under this key of the EventStoreDB stream metadata. */
 const METADATA_KEY = 'rdm';
 /** Retries of a read-modify-write of stream metadata when the caller did not ask for a revision. */
@@ -187,6 +189,35 @@ export class EventStoreDbEventStore implements EventStore {
       throw toStoreError(error);
     }
     return events;
+  }
+
+  /**
+   * One read of `$all` per distinct position, forwards from `{ commit: p, prepare: p }` with maxCount 1 (an
+   * event's `$all` position has commit == prepare == our position, see mapping.ts), READ_AT_CONCURRENCY at a
+   * time. The event read must be AT p: past the head the read is empty, and from a position that is not an
+   * event's it would be the next event — either way p is left out, as are system records. (A position that
+   * is not the start of a record of the server's log may instead be refused by the server: only positions
+   * this store handed out are meaningful.)
+   */
+  async readAt(positions: readonly bigint[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const distinct = [...new Set(positions)];
+    const found = new Map<bigint, RecordedEvent>();
+    let next = 0;
+    const reader = async () => {
+      while (next < distinct.length) {
+        const position = distinct[next++];
+        const event = await this.eventAt(position);
+        if (event) found.set(position, event);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(READ_AT_CONCURRENCY, distinct.length) }, reader));
+    } catch (error) {
+      next = distinct.length; // the other readers stop after their current read
+      throw toStoreError(error);
+    }
+    return positions.flatMap((position) => found.get(position) ?? []);
   }
 
   /**
@@ -374,6 +405,16 @@ export class EventStoreDbEventStore implements EventStore {
     for await (const resolved of readAll(this.client, readAllOptions('backwards', position, 2))) {
       const candidate = positionOf(resolved);
       if (candidate < position) return candidate;
+    }
+    return undefined;
+  }
+
+  /** The event at exactly this position of `$all`, if there is one (system records are not events here). */
+  private async eventAt(position: bigint): Promise<RecordedEvent | undefined> {
+    if (position < 0n) return undefined;
+    for await (const resolved of readAll(this.client, readAllOptions('forwards', position, 1))) {
+      const event = isSystemRecord(resolved) ? undefined : toRecordedEvent(resolved);
+      return event?.position === position ? event : undefined;
     }
     return undefined;
   }

@@ -65,6 +65,8 @@ const IDEMPOTENCY_WINDOW = 100n;
 const INSERT_CHUNK = 50;
 /** Rows examined per query when filtering the global log, so one call never blocks the loop for long. */
 const SCAN_WINDOW = 20_000n;
+/** Positions per `readAt` query (a power of two: see `readAtStatement`). */
+const READ_AT_CHUNK = 512;
 
 /**
  * The embedded event store: one SQLite file in WAL mode.
@@ -82,6 +84,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly statements: ReturnType<typeof prepare>;
   private readonly readAllStatements = new Map<string, Database.Statement>();
+  private readonly readAtStatements = new Map<number, Database.Statement>();
   private readonly insertStatements = new Map<number, Database.Statement>();
   private closed = false;
 
@@ -137,6 +140,24 @@ export class SqliteEventStore implements EventStore {
       if (events.length < maxCount && after < head) await new Promise((resolve) => setImmediate(resolve));
     }
     return events;
+  }
+
+  /** One primary-key `IN` query per READ_AT_CHUNK distinct positions, answered in the order asked. */
+  async readAt(positions: readonly bigint[]): Promise<RecordedEvent[]> {
+    const distinct = [...new Set(positions)];
+    const found = new Map<bigint, RecordedEvent>();
+    for (let offset = 0; offset < distinct.length; offset += READ_AT_CHUNK) {
+      const chunk = distinct.slice(offset, offset + READ_AT_CHUNK);
+      let size = 1;
+      while (size < chunk.length) size *= 2;
+      // Padded to the statement's size with a position already asked (IN ignores the repeats).
+      const parameters = [...chunk, ...Array<bigint>(size - chunk.length).fill(chunk[0])];
+      for (const row of this.readAtStatement(size).all(...parameters) as EventRow[]) {
+        const event = toRecordedEvent(row);
+        found.set(event.position, event);
+      }
+    }
+    return positions.flatMap((position) => found.get(position) ?? []);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
@@ -378,6 +399,19 @@ export class SqliteEventStore implements EventStore {
         .safeIntegers(true)
         .raw(true);
       this.readAllStatements.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** `position IN (?, …)` with `size` placeholders; sizes are powers of two, so a handful of statements. */
+  private readAtStatement(size: number): Database.Statement {
+    let statement = this.readAtStatements.get(size);
+    if (!statement) {
+      statement = this.db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE position IN (${placeholders(size)})`)
+        .safeIntegers(true)
+        .raw(true);
+      this.readAtStatements.set(size, statement);
     }
     return statement;
   }
