@@ -10,6 +10,8 @@
  *     BENCH_KEEP=1             keep the generated event store and reuse it next run (same size)
  *     BENCH_ONLY=releaseDashboard,cmdb  rebuild only these projections
  *     BENCH_READ_SYNCHRONOUS=FULL       the read store's synchronous mode (default NORMAL, the product's)
+ *     BENCH_COUNT_BYTES=1      also count the JSON bytes each rebuild commits (serialises every document
+ *                              twice: its rates are then not comparable)
  *
  * Target (issue #5): each projection rebuilds at ≥ 100,000 log events/s.
  */
@@ -33,6 +35,7 @@ const CIS = 1_000;
 const KEEP = process.env.BENCH_KEEP === '1';
 const READ_SYNCHRONOUS = (process.env.BENCH_READ_SYNCHRONOUS ?? 'NORMAL') as 'FULL' | 'NORMAL';
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const COUNT_BYTES = process.env.BENCH_COUNT_BYTES === '1';
 const root = process.env.BENCH_DIR ?? os.tmpdir();
 const storeDir = KEEP
   ? path.join(root, `rdm-bench-log-${EVENTS}-${RELEASES}`)
@@ -43,6 +46,20 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (line: string) => console.log(line);
 
 const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const fileSize = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+
+/** With BENCH_COUNT_BYTES, the store counts the JSON bytes of the documents committed to it. */
+function countingBytes(store: SqliteReadStore): { store: SqliteReadStore; bytes: () => number } {
+  let bytes = 0;
+  if (!COUNT_BYTES) return { store, bytes: () => bytes };
+  const commit = store.commit.bind(store);
+  store.commit = (projection, writes, checkpoint) => {
+    for (const write of writes) if (write.kind === 'upsert') bytes += JSON.stringify(write.document).length;
+    return commit(projection, writes, checkpoint);
+  };
+  return { store, bytes: () => bytes };
+}
 
 async function generate(file: string): Promise<void> {
   if (KEEP && fs.existsSync(file)) {
@@ -137,10 +154,8 @@ async function main(): Promise<void> {
   const rates: Array<{ name: string; rate: number }> = [];
   let totalMs = 0;
   for (const projection of projections) {
-    const store = new SqliteReadStore({
-      file: path.join(workDir, `${projection.name}.db`),
-      synchronous: READ_SYNCHRONOUS,
-    });
+    const file = path.join(workDir, `${projection.name}.db`);
+    const { store, bytes } = countingBytes(new SqliteReadStore({ file, synchronous: READ_SYNCHRONOUS }));
     const runner = new ProjectionRunner(events, store, [projection], { logger: quiet });
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
@@ -149,7 +164,9 @@ async function main(): Promise<void> {
     const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
     say(
       `  ${projection.name.padEnd(16)} ${(ms / 1000).toFixed(1).padStart(6)} s  ${fmt((logEvents / ms) * 1000).padStart(9)} log events/s ` +
-        `(${(((logEvents / ms) * 1000) / raw).toFixed(2)}× raw read)  ${fmt(result.events)} applied (${fmt((result.events / ms) * 1000)}/s), CPU ${(cpuMs / 1000).toFixed(1)} s`,
+        `(${(((logEvents / ms) * 1000) / raw).toFixed(2)}× raw read)  ${fmt(result.events)} applied (${fmt((result.events / ms) * 1000)}/s), CPU ${(cpuMs / 1000).toFixed(1)} s, ` +
+        `read store ${megabytes(fileSize(file))} + WAL ${megabytes(fileSize(`${file}-wal`))}` +
+        (COUNT_BYTES ? `, ${megabytes(bytes())} of JSON committed` : ''),
     );
     rates.push({ name: projection.name, rate: (logEvents / ms) * 1000 });
     totalMs += ms;
