@@ -202,6 +202,16 @@ describe('read models: dashboard, timeline, calendar (real app, SQLite)', () => 
       actor: 'system:cmdb-sync',
       summary: expect.stringContaining(ci),
     });
+    // Each entry carries its event's data as the log holds it; a plan shows what was planned, not the model.
+    type Entry = { position: string; eventId: string; kind: string; data: Record<string, unknown> };
+    const entries: Entry[] = timeline.entries;
+    const logged = await api.store.readAt(entries.map((e) => BigInt(e.position)));
+    expect(logged.map((e) => e.id)).toEqual(entries.map((e) => e.eventId));
+    for (const [i, entry] of entries.entries())
+      if (entry.kind !== 'plan') expect(entry.data).toEqual(logged[i].data);
+    const plan = entries.find((e) => e.kind === 'plan')!;
+    expect(plan.data).toMatchObject({ services: ['payments', 'checkout'], manifest: [{ ciId: ci }] });
+    expect(plan.data).not.toHaveProperty('model');
 
     const rollbacks = (await get(`/v1/releases/${releaseId}/timeline?kind=rollback,exposure`).expect(200))
       .body;

@@ -1,6 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectEventStore } from '@rdm/application';
 import { Problem } from '@rdm/application/problem';
+import { EventStore } from '@rdm/event-store';
 import { ProjectionRunner } from '@rdm/projections/runner';
 import {
   getReleaseTimeline,
@@ -13,11 +15,17 @@ import { IdParam } from '../http/id-param.pipe';
 import { TimelineQueryDto } from './read-models.dto';
 import { readModelQuery } from './read-model-query';
 
-/** Release timeline read model: everything related to one release, in log order. */
+/**
+ * Release timeline read model: everything related to one release, in log order. Its entries link to their
+ * events, which are read from the event store for each page.
+ */
 @ApiTags('read-models')
 @Controller('v1/releases')
 export class ReleaseTimelineController {
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @InjectEventStore() private readonly events: EventStore,
+  ) {}
 
   @Get(':releaseId/timeline')
   @RequirePermission('read.resources')
@@ -33,7 +41,7 @@ export class ReleaseTimelineController {
   ): Promise<ReleaseTimeline> {
     const view = await this.runner.view(RELEASE_TIMELINE);
     const timeline = await readModelQuery(() =>
-      getReleaseTimeline(view, releaseId, {
+      getReleaseTimeline(view, this.events, releaseId, {
         kinds: query.kind as TimelineKind[] | undefined,
         order: query.order,
         limit: query.limit ?? 100,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SqliteEventStore } from '@rdm/event-store';
 import { ProjectionRunner } from '../runner/projection-runner';
 import { appendAll, Story, TempStores } from '../runner/testing';
 import { getReleaseTimeline, TimelineRequest } from './queries';
@@ -69,8 +70,9 @@ const REQUESTS: Array<[releaseId: string, request: TimelineRequest]> = [
 describe('release timeline: the answers of the previous version', () => {
   const stores = new TempStores();
   let runner: ProjectionRunner;
+  let eventStore: SqliteEventStore;
   beforeAll(async () => {
-    const eventStore = stores.eventStore();
+    eventStore = stores.eventStore();
     await appendAll(eventStore, scenario().events);
     runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseTimelineProjection], {
       logger: quiet,
@@ -87,11 +89,14 @@ describe('release timeline: the answers of the previous version', () => {
     const view = await runner.view(RELEASE_TIMELINE);
     const answers: string[] = [];
     for (const [releaseId, request] of REQUESTS) {
-      let answer = await getReleaseTimeline(view, releaseId, request);
+      let answer = await getReleaseTimeline(view, eventStore, releaseId, request);
       answers.push(JSON.stringify(answer));
       // The next page too, through the cursor.
       if (answer?.nextCursor) {
-        answer = await getReleaseTimeline(view, releaseId, { ...request, cursor: answer.nextCursor });
+        answer = await getReleaseTimeline(view, eventStore, releaseId, {
+          ...request,
+          cursor: answer.nextCursor,
+        });
         answers.push(JSON.stringify(answer));
       }
     }

@@ -1,19 +1,22 @@
+import type { EventStore, SqliteEventStore } from '@rdm/event-store';
 import { InvalidQuery, ReadStore } from '@rdm/read-store';
 import { ProjectionRunner } from '../runner/projection-runner';
 import type { ReadModelView } from '../runner/read-model-view';
 import { appendAll, Story, TempStores } from '../runner/testing';
-import { getReleaseTimeline, TimelineRequest } from './queries';
+import { getReleaseTimeline, TimelineOutOfStep, TimelineRequest } from './queries';
 import { RELEASE_TIMELINE, releaseTimelineProjection, SEGMENT_SIZE } from './release-timeline.projection';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const LONG = 4 * SEGMENT_SIZE + 7;
 
+type Log = Pick<EventStore, 'readAt'>;
+
 /** Every page of a request, following nextCursor. */
-async function allPages(view: ReadModelView, releaseId: string, request: TimelineRequest) {
+async function allPages(view: ReadModelView, log: Log, releaseId: string, request: TimelineRequest) {
   const pages: string[][] = [];
   let cursor: string | undefined;
   do {
-    const page = await getReleaseTimeline(view, releaseId, { ...request, cursor });
+    const page = await getReleaseTimeline(view, log, releaseId, { ...request, cursor });
     expect(page!.entries.length).toBeLessThanOrEqual(request.limit ?? 100);
     pages.push(page!.entries.map((e) => e.eventId));
     cursor = page!.nextCursor;
@@ -37,9 +40,24 @@ function counting(view: ReadModelView): { view: ReadModelView; documents: () => 
   return { view: { ...view, store, collection: view.collection }, documents: () => documents };
 }
 
+/** The real log, recording the positions each `readAt` asks for. */
+function recording(log: Log): { log: Log; reads: bigint[][] } {
+  const reads: bigint[][] = [];
+  return {
+    reads,
+    log: {
+      readAt: (positions) => {
+        reads.push([...positions]);
+        return log.readAt(positions);
+      },
+    },
+  };
+}
+
 describe('release timeline queries (SQLite read store)', () => {
   const stores = new TempStores();
   let runner: ProjectionRunner;
+  let log: SqliteEventStore;
   beforeAll(async () => {
     const story = new Story()
       .rfc('rfc-1', { title: 'Upgrade' })
@@ -58,9 +76,9 @@ describe('release timeline queries (SQLite read store)', () => {
       if (i % 5 === 0) story.cost('other', `ok${i}`, 1);
     }
     story.linkRfc('long', 'rfc-late');
-    const eventStore = stores.eventStore();
-    await appendAll(eventStore, story.events);
-    runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseTimelineProjection], {
+    log = stores.eventStore();
+    await appendAll(log, story.events);
+    runner = new ProjectionRunner(log, stores.readStore(), [releaseTimelineProjection], {
       logger: quiet,
     });
     runner.start();
@@ -73,7 +91,7 @@ describe('release timeline queries (SQLite read store)', () => {
   const view = () => runner.view(RELEASE_TIMELINE);
 
   it('pages one release’s entries in log order, with totals, never another release’s', async () => {
-    const all = await getReleaseTimeline(await view(), 'r1', { limit: 1000 });
+    const all = await getReleaseTimeline(await view(), log, 'r1', { limit: 1000 });
     expect(all).toMatchObject({
       releaseId: 'r1',
       name: 'Release r1',
@@ -91,7 +109,7 @@ describe('release timeline queries (SQLite read store)', () => {
     const pages: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await getReleaseTimeline(await view(), 'r1', { limit: 5, cursor });
+      const page = await getReleaseTimeline(await view(), log, 'r1', { limit: 5, cursor });
       pages.push(...page!.entries.map((e) => e.eventType));
       cursor = page!.nextCursor;
     } while (cursor);
@@ -99,7 +117,7 @@ describe('release timeline queries (SQLite read store)', () => {
   });
 
   it('filters by kind and reverses the order on request', async () => {
-    const deployments = await getReleaseTimeline(await view(), 'r1', {
+    const deployments = await getReleaseTimeline(await view(), log, 'r1', {
       kinds: ['deployment', 'service-desk-call'],
       order: 'desc',
     });
@@ -108,19 +126,19 @@ describe('release timeline queries (SQLite read store)', () => {
       'DeployedToEnvironment',
       'DeploymentScheduled',
     ]);
-    const rfcs = await getReleaseTimeline(await view(), 'r1', { kinds: ['rfc'] });
+    const rfcs = await getReleaseTimeline(await view(), log, 'r1', { kinds: ['rfc'] });
     expect(rfcs!.entries.map((e) => e.eventType)).toEqual(['RfcRaised', 'RfcAuthorized']);
   });
 
   it('is undefined for an unknown release', async () => {
-    expect(await getReleaseTimeline(await view(), 'nope')).toBeUndefined();
-    expect((await getReleaseTimeline(await view(), 'r2'))!.entries.map((e) => e.eventType)).toEqual([
+    expect(await getReleaseTimeline(await view(), log, 'nope')).toBeUndefined();
+    expect((await getReleaseTimeline(await view(), log, 'r2'))!.entries.map((e) => e.eventType)).toEqual([
       'ReleasePlanned',
     ]);
   });
 
   it('pages a timeline of several segments in both orders, with a kind filter, across segment boundaries', async () => {
-    const all = (await getReleaseTimeline(await view(), 'long', { limit: 1000 }))!;
+    const all = (await getReleaseTimeline(await view(), log, 'long', { limit: 1000 }))!;
     const count = (...kinds: string[]) => all.entries.filter((e) => kinds.includes(e.kind)).length;
     expect(count('cost', 'service-desk-call')).toBe(LONG);
     expect(count('rfc')).toBe(3); // the RFC's raised and authorized, copied in when linked; the link
@@ -134,10 +152,10 @@ describe('release timeline queries (SQLite read store)', () => {
 
     const ids = (kinds: string[]) => all.entries.filter((e) => kinds.includes(e.kind)).map((e) => e.eventId);
     for (const limit of [1, 7, SEGMENT_SIZE, SEGMENT_SIZE + 1]) {
-      const asc = await allPages(await view(), 'long', { limit, kinds: ['cost', 'rfc'] });
+      const asc = await allPages(await view(), log, 'long', { limit, kinds: ['cost', 'rfc'] });
       expect(asc.flat()).toEqual(ids(['cost', 'rfc']));
       expect(asc.slice(0, -1).every((page) => page.length === limit)).toBe(true);
-      const desc = await allPages(await view(), 'long', {
+      const desc = await allPages(await view(), log, 'long', {
         limit,
         kinds: ['service-desk-call'],
         order: 'desc',
@@ -145,30 +163,70 @@ describe('release timeline queries (SQLite read store)', () => {
       expect(desc.flat()).toEqual(ids(['service-desk-call']).reverse());
       expect(desc.slice(0, -1).every((page) => page.length === limit)).toBe(true);
     }
-    const everything = await allPages(await view(), 'long', { limit: 10, order: 'desc' });
+    const everything = await allPages(await view(), log, 'long', { limit: 10, order: 'desc' });
     expect(everything.flat()).toEqual(all.entries.map((e) => e.eventId).reverse());
     // The last page says so: no cursor to an empty page.
-    const exact = await getReleaseTimeline(await view(), 'long', { limit: all.entryCount });
+    const exact = await getReleaseTimeline(await view(), log, 'long', { limit: all.entryCount });
     expect(exact!.nextCursor).toBeUndefined();
   });
 
-  it('reads only the segments a page needs', async () => {
+  it('reads only the segments a page needs, and from the log only the events of its entries, at once', async () => {
     const { view: spy, documents } = counting(await view());
-    const first = await getReleaseTimeline(spy, 'long', { limit: 10 });
+    const { log: spyLog, reads } = recording(log);
+    const first = await getReleaseTimeline(spy, spyLog, 'long', { limit: 10 });
     expect(first!.entries).toHaveLength(10);
-    const second = await getReleaseTimeline(spy, 'long', { limit: 10, order: 'desc' });
+    const second = await getReleaseTimeline(spy, spyLog, 'long', { limit: 10, order: 'desc' });
     expect(second!.entries).toHaveLength(10);
-    await getReleaseTimeline(spy, 'long', { limit: 10, cursor: first!.nextCursor });
+    const third = await getReleaseTimeline(spy, spyLog, 'long', { limit: 10, cursor: first!.nextCursor });
     expect(documents()).toBeLessThanOrEqual(3 * 2);
+    expect(reads).toEqual([first, second, third].map((page) => page!.entries.map((e) => BigInt(e.position))));
+  });
+
+  it('answers each entry with its event as the log holds it: type, time, actor, stream and data', async () => {
+    const all = (await getReleaseTimeline(await view(), log, 'r1', { limit: 1000 }))!;
+    const events = await log.readAt(all.entries.map((e) => BigInt(e.position)));
+    expect(events).toHaveLength(all.entries.length);
+    all.entries.forEach((entry, i) => {
+      const event = events[i];
+      expect(entry).toMatchObject({
+        eventId: event.id,
+        eventType: event.type,
+        stream: event.stream,
+        actor: event.metadata.actor,
+        role: event.metadata.role,
+      });
+      if (entry.kind !== 'plan') expect(entry.data).toEqual(event.data);
+    });
+    const plan = all.entries.find((e) => e.kind === 'plan')!;
+    expect(plan.data).toMatchObject({ name: 'Release r1', modelId: 'model-std', rfcIds: ['rfc-1'] });
+    expect(plan.data).not.toHaveProperty('model'); // the pinned model's definition is left out
+    const call = all.entries.find((e) => e.kind === 'service-desk-call')!;
+    expect(call.at).toBe((call.data as { calledAt: string }).calledAt);
+  });
+
+  it('refuses to answer from a log the timeline was not built from (no event, or another one, at an entry)', async () => {
+    const empty = stores.eventStore('empty.db');
+    const other = stores.eventStore('other.db');
+    await appendAll(other, new Story().plan('x').plan('y').cost('x', 'k', 1).events);
+    for (const wrong of [empty, other]) {
+      const answer = getReleaseTimeline(await view(), wrong, 'r1', { limit: 5 });
+      await expect(answer).rejects.toThrow(TimelineOutOfStep);
+      await expect(answer).rejects.toThrow(/rebuild the projection/);
+    }
+    // A page without entries reads nothing, so it has nothing to refuse.
+    const none = await getReleaseTimeline(await view(), empty, 'r1', { kinds: ['closure'] });
+    expect(none!.entries).toEqual([]);
   });
 
   it('refuses a malformed, altered or foreign cursor as an invalid query', async () => {
-    const page = await getReleaseTimeline(await view(), 'long', { limit: 5, kinds: ['cost'] });
+    const page = await getReleaseTimeline(await view(), log, 'long', { limit: 5, kinds: ['cost'] });
     const cursor = page!.nextCursor!;
     const flip = (c: string, i: number) => c.slice(0, i) + (c[i] === 'A' ? 'B' : 'A') + c.slice(i + 1);
     const refused = async (releaseId: string, request: TimelineRequest) => {
-      await expect(getReleaseTimeline(await view(), releaseId, request)).rejects.toThrow(InvalidQuery);
-      await expect(getReleaseTimeline(await view(), releaseId, request)).rejects.toThrow(/Invalid cursor/);
+      await expect(getReleaseTimeline(await view(), log, releaseId, request)).rejects.toThrow(InvalidQuery);
+      await expect(getReleaseTimeline(await view(), log, releaseId, request)).rejects.toThrow(
+        /Invalid cursor/,
+      );
     };
     await refused('long', { cursor: 'not-a-cursor!', kinds: ['cost'] });
     await refused('long', { cursor: '', kinds: ['cost'] });
@@ -178,8 +236,8 @@ describe('release timeline queries (SQLite read store)', () => {
     await refused('long', { cursor, kinds: ['cost'], order: 'desc' }); // another order
     await refused('r1', { cursor, kinds: ['cost'] }); // another release
     // The same query goes on.
-    const next = await getReleaseTimeline(await view(), 'long', { cursor, limit: 5, kinds: ['cost'] });
+    const next = await getReleaseTimeline(await view(), log, 'long', { cursor, limit: 5, kinds: ['cost'] });
     expect(next!.entries[0].position > page!.entries[4].position).toBe(true);
-    await expect(getReleaseTimeline(await view(), 'long', { limit: 0 })).rejects.toThrow(InvalidQuery);
+    await expect(getReleaseTimeline(await view(), log, 'long', { limit: 0 })).rejects.toThrow(InvalidQuery);
   });
 });

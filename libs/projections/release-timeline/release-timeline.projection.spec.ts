@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '@rdm/event-store';
 import { projectEvents } from '../runner/testing/projection-harness';
 import { Story } from '../runner/testing/story';
 import {
@@ -6,6 +7,7 @@ import {
   TimelineEntry,
   TimelineReleaseDoc,
   TimelineRfcDoc,
+  timelineEntry,
   TimelineSegmentDoc,
 } from './release-timeline.projection';
 
@@ -17,20 +19,26 @@ const segmentsOf = (docs: Docs, releaseId: string): TimelineSegmentDoc[] =>
     .sort((a, b) => a.n - b.n);
 
 /**
- * The release's entries as a reader gets them: its segments in order, concatenated — after checking the
- * layout every reader relies on (segments 0…n, each non-empty and sorted, ranges in order, the release
- * document's `segmentStarts` and `entryCount` in step, one entry per position).
+ * The release's entries as a reader gets them: its segments in order, concatenated, each completed from its
+ * event in the log — after checking the layout every reader relies on (segments 0…n, each non-empty and
+ * sorted, ranges in order, the release document's `segmentStarts` and `entryCount` in step, one entry per
+ * position, links to the events at their positions and no copy of them).
  */
-function entriesOf(docs: Docs, releaseId: string): TimelineEntry[] {
+function entriesOf(docs: Docs, releaseId: string, log: readonly RecordedEvent[]): TimelineEntry[] {
   const segments = segmentsOf(docs, releaseId);
   const release = docs.releases?.[releaseId] as unknown as TimelineReleaseDoc | undefined;
   expect(segments.map((s) => s.n)).toEqual(segments.map((_, i) => i));
   expect(release?.segmentStarts ?? []).toEqual(segments.map((s) => s.entries[0].position));
-  const entries = segments.flatMap((s) => s.entries.map((e) => ({ releaseId, ...e })));
-  const positions = entries.map((e) => e.position);
+  const items = segments.flatMap((s) => s.entries);
+  const positions = items.map((e) => e.position);
   expect(positions).toEqual([...new Set(positions)].sort());
-  if (release) expect(release.entryCount).toBe(entries.length);
-  return entries;
+  if (release) expect(release.entryCount).toBe(items.length);
+  return items.map((item) => {
+    expect(Object.keys(item).sort()).toEqual(['eventId', 'kind', 'position', 'summary']);
+    const event = log.find((e) => e.position === BigInt(item.position))!;
+    expect(event.id).toBe(item.eventId);
+    return timelineEntry(releaseId, item, event);
+  });
 }
 describe('release timeline projection (given events → then documents)', () => {
   it('copies the linked RFC history (raised, authorized) before the plan, then fans later RFC decisions out', async () => {
@@ -42,7 +50,7 @@ describe('release timeline projection (given events → then documents)', () => 
       .rfcClosed('rfc-1', 'successful');
     const docs = await projectEvents(projection, story.events);
 
-    const r1 = entriesOf(docs, 'r1');
+    const r1 = entriesOf(docs, 'r1', story.events);
     expect(r1.map((e) => [e.kind, e.eventType])).toEqual([
       ['rfc', 'RfcRaised'],
       ['rfc', 'RfcAssessed'],
@@ -65,7 +73,7 @@ describe('release timeline projection (given events → then documents)', () => 
     });
     expect(r1[3].data).not.toHaveProperty('model'); // the pinned model definition is left out
     expect(r1[3].data).toMatchObject({ modelName: 'Standard software deployment', modelVersion: 1 });
-    expect(entriesOf(docs, 'r2').map((e) => e.eventType)).toEqual([
+    expect(entriesOf(docs, 'r2', story.events).map((e) => e.eventType)).toEqual([
       'RfcRaised',
       'RfcAssessed',
       'RfcAuthorized',
@@ -89,7 +97,7 @@ describe('release timeline projection (given events → then documents)', () => 
       .plan('r1')
       .rfc('rfc-e', { changeType: 'emergency', title: 'Hotfix' })
       .linkRfc('r1', 'rfc-e');
-    const entries = entriesOf(await projectEvents(projection, story.events), 'r1');
+    const entries = entriesOf(await projectEvents(projection, story.events), 'r1', story.events);
     expect(entries.map((e) => e.eventType)).toEqual(['ReleasePlanned', 'RfcRaised', 'RfcLinkedToRelease']);
     expect(entries[2].summary).toBe('RFC "Hotfix" (rfc-e) linked to the release');
   });
@@ -115,7 +123,7 @@ describe('release timeline projection (given events → then documents)', () => 
       .cost('r1', 'c1', 500)
       .close('r1', 'backed-out', 0);
     const docs = await projectEvents(projection, story.events);
-    const entries = entriesOf(docs, 'r1');
+    const entries = entriesOf(docs, 'r1', story.events);
     expect(entries.map((e) => e.kind)).toEqual([
       'plan',
       'stage',
@@ -180,7 +188,7 @@ describe('release timeline projection (given events → then documents)', () => 
       costs[releaseId].push(`c${i}`);
     }
     const docs = await projectEvents(projection, story.events);
-    const r1 = entriesOf(docs, 'r1');
+    const r1 = entriesOf(docs, 'r1', story.events);
     expect(r1.map((e) => e.kind)).toEqual(['plan', ...costs.r1.map(() => 'cost')]);
     expect(r1.slice(1).map((e) => (e.data as { costId: string }).costId)).toEqual(costs.r1);
     // Filled up in order: every segment but the tail holds exactly SEGMENT_SIZE entries.
@@ -188,7 +196,7 @@ describe('release timeline projection (given events → then documents)', () => 
     expect(sizes.slice(0, -1)).toEqual(Array(sizes.length - 1).fill(SEGMENT_SIZE));
     expect(sizes.length).toBe(Math.ceil(r1.length / SEGMENT_SIZE));
     expect(segmentsOf(docs, 'r1')[0].id).toBe('r1|0000000000');
-    expect(entriesOf(docs, 'r2')).toHaveLength(1 + costs.r2.length);
+    expect(entriesOf(docs, 'r2', story.events)).toHaveLength(1 + costs.r2.length);
   });
 
   it('an RFC linked late lands at its original, older positions, however many segments lie between', async () => {
@@ -196,10 +204,10 @@ describe('release timeline projection (given events → then documents)', () => 
     for (let i = 0; i < SEGMENT_SIZE + 10; i++) story.cost('r1', `a${i}`, 1);
     story.rfc('rfc-mid', { title: 'Mid' }); // raised + authorized (standard), between r1's costs
     for (let i = 0; i < 2 * SEGMENT_SIZE; i++) story.cost('r1', `b${i}`, 1);
-    const before = entriesOf(await projectEvents(projection, story.events), 'r1');
+    const before = entriesOf(await projectEvents(projection, story.events), 'r1', story.events);
     story.linkRfc('r1', 'rfc-mid').linkRfc('r1', 'rfc-old').rfcClosed('rfc-mid');
     const docs = await projectEvents(projection, story.events);
-    const entries = entriesOf(docs, 'r1'); // sorted, unique, segment starts in step
+    const entries = entriesOf(docs, 'r1', story.events); // sorted, unique, segment starts in step
 
     const types = (stream: string) => entries.filter((e) => e.stream === stream).map((e) => e.eventType);
     expect(types('rfc-rfc-old')).toEqual(['RfcRaised']);
@@ -227,7 +235,7 @@ describe('release timeline projection (given events → then documents)', () => 
       .linkRfc('r1', 'rfc-1')
       .assessAndAuthorize('rfc-1');
     const docs = await projectEvents(projection, story.events);
-    expect(entriesOf(docs, 'r1').map((e) => e.eventType)).toEqual([
+    expect(entriesOf(docs, 'r1', story.events).map((e) => e.eventType)).toEqual([
       'RfcRaised',
       'ReleasePlanned',
       'ReleaseStageCompleted',

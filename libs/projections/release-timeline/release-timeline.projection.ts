@@ -3,6 +3,7 @@ import {
   DomainEvent,
   JsonObject,
   RELEASE_EVENT_TYPES,
+  ReleasePlanned,
   RFC_EVENT_TYPES,
   SERVICE_EVENT_TYPES,
 } from '@rdm/domain';
@@ -29,16 +30,19 @@ export const TIMELINE_COLLECTIONS = { segments: 'segments', releases: 'releases'
 
 /**
  * Entries per segment. Live, every event for a release rewrites its tail segment (one commit per event
- * when the projector is caught up), so a segment must stay small: a full one is ~8.5 KB of JSON on average
- * in the benchmark's log (entries of 0.4–1.4 KB).
+ * when the projector is caught up), so a segment must stay small: a full one is ~2.4 KB of JSON in the
+ * benchmark's log (v3 entries of ~150 bytes, links to their events; v2's entries carried the event's data,
+ * 0.4–1.4 KB each, and a full segment was ~8.5 KB).
  *
  * In a rebuild, a partly filled tail is rewritten by every build batch (5,000 events) that adds to it, so
  * the bytes written grow with the segment size while the rows shrink. Measured on the 1M-event benchmark
- * (537k entries): one row per entry wrote 314 MB in 537k rows; segments of 32 write 373 MB
+ * (537k entries), v2: one row per entry wrote 314 MB in 537k rows; segments of 32 write 373 MB
  * in 31k rows, of 16 329 MB in 51k, of 8 312 MB in 81k. With the SQLite read store a row costs roughly 0.4 µs
  * and a MB ~17 ms (serialisation, validation, SQLite), so the bytes decide: 16 writes 12% less than 32
  * while keeping `segmentStarts` (one per segment, in the release document) and the segments a page reads
- * few; 8 would save another 5% for twice as many of both.
+ * few; 8 would save another 5% for twice as many of both. v3: a rebuild commits 123 MB of JSON with
+ * segments of 16 (95 MB of it segments, 51k segment writes; the rest release and RFC documents), 134 MB with
+ * 32, and 32 was no faster in interleaved runs — 16 stays.
  *
  * A segment can exceed SEGMENT_SIZE: an entry older than the tail (an RFC's history copied in when the RFC
  * is linked, at its original positions) is inserted into the segment whose range covers its position,
@@ -67,7 +71,10 @@ export const TIMELINE_KINDS = [
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
-/** One entry of a release's timeline (what the query answers, and what a segment holds without `releaseId`). */
+/**
+ * One entry of a release's timeline as the query answers it: what the timeline stores (`HistoryItem`) and
+ * the rest read from the event itself (`timelineEntry`).
+ */
 export type TimelineEntry = {
   releaseId: string;
   /** Global position of the event, zero-padded to 20 digits (orders entries in every store). */
@@ -81,10 +88,18 @@ export type TimelineEntry = {
   role: string | null;
   stream: string;
   summary: string;
+  /** The event's data as the log holds it (for a plan, the part a timeline shows: see `entryData`). */
   data: JsonObject;
 };
 
-export type HistoryItem = Omit<TimelineEntry, 'releaseId'>;
+/**
+ * What a segment (and an RFC's history) stores per entry since v3: a link to the event in the log, like
+ * EventStoreDB's link events, not a copy of it. Only what the projection alone knows is kept — the kind
+ * (which filters), the summary (written with the release's state at the time: task names, RFC titles) —
+ * with the position that orders the entries and finds the event, and the event's id, which the query
+ * checks against the event it reads. Everything else of an entry is read from the event by the query.
+ */
+export type HistoryItem = Pick<TimelineEntry, 'position' | 'eventId' | 'kind' | 'summary'>;
 
 export type TimelineSegmentDoc = {
   id: string;
@@ -156,7 +171,8 @@ const TYPES = new Map<string, string>(EVENT_TYPES.map((type) => [type, type]));
 export const releaseTimelineProjection: Projection = {
   name: RELEASE_TIMELINE,
   // v2: `segments` (up to SEGMENT_SIZE entries per document) replace v1's one `entries` row per event.
-  version: 2,
+  // v3: entries link to their events (`HistoryItem`): no copy of the event's data, time, actor, stream.
+  version: 3,
   collections: Object.values(TIMELINE_COLLECTIONS),
   eventTypes: EVENT_TYPES,
   // Segments are big (up to ~8 KB) and only releases' tails are read again: keeping 50,000 of them peaked
@@ -215,7 +231,7 @@ async function linkingEvent(
     case 'RfcClosed': {
       const rfc = await writer.rfc(event.data.rfcId);
       if (event.type === 'RfcRaised') rfc.title = event.data.title;
-      const item = historyItem(recorded, event, 'rfc', rfcSummary(event, rfc.title));
+      const item = historyItem(recorded, 'rfc', rfcSummary(event, rfc.title));
       rfc.history.push(item);
       for (const releaseId of rfc.releaseIds) await writer.entry(await writer.release(releaseId), item);
       return writer.writes();
@@ -234,38 +250,14 @@ async function linkingEvent(
       const summary =
         `Planned "${d.name}" with model ${d.model.name} v${d.model.version}; window ${d.plannedWindow.start} – ` +
         `${d.plannedWindow.end}; release manager ${d.releaseManager}`;
-      await writer.entry(
-        release,
-        historyItem(recorded, event, 'plan', summary, {
-          name: d.name,
-          description: d.description,
-          modelId: d.model.modelId,
-          modelName: d.model.name,
-          modelVersion: d.model.version,
-          releaseType: d.model.releaseType,
-          services: [...d.services],
-          rfcIds: [...d.rfcIds],
-          manifest: d.manifest.map((m) => ({
-            ciId: m.ciId,
-            environment: m.environment,
-            attributes: m.attributes,
-          })),
-          plannedWindow: { start: d.plannedWindow.start, end: d.plannedWindow.end },
-          releaseManager: d.releaseManager,
-        }),
-      );
+      await writer.entry(release, historyItem(recorded, 'plan', summary));
       return writer.writes();
     }
     case 'RfcLinkedToRelease': {
       const rfc = await writer.link(event.data.releaseId, event.data.rfcId);
       await writer.entry(
         await writer.release(event.data.releaseId),
-        historyItem(
-          recorded,
-          event,
-          'rfc',
-          `RFC ${rfcName(event.data.rfcId, rfc.title)} linked to the release`,
-        ),
+        historyItem(recorded, 'rfc', `RFC ${rfcName(event.data.rfcId, rfc.title)} linked to the release`),
       );
       return writer.writes();
     }
@@ -303,7 +295,7 @@ function releaseEvent(
               : '');
       if (event.type === 'CiAttributesChanged') release.totals.ciChanges++;
       else release.totals.ciReverts++;
-      writer.append(release, historyItem(recorded, event, 'ci-change', summary));
+      writer.append(release, historyItem(recorded, 'ci-change', summary));
       return writer.writes();
     }
     case 'ServiceDeskCallLogged':
@@ -326,7 +318,7 @@ function releaseEvent(
         kind = 'incident';
         summary = `Incident ${event.data.incidentId} on ${event.data.serviceId}${where}: ${event.data.summary}`;
       }
-      writer.append(release, historyItem(recorded, event, kind, summary));
+      writer.append(release, historyItem(recorded, kind, summary));
       return writer.writes();
     }
     case 'ReleaseStageCompleted': {
@@ -418,7 +410,7 @@ function releaseEvent(
     default:
       return [];
   }
-  writer.append(release, historyItem(recorded, event, kind, summary));
+  writer.append(release, historyItem(recorded, kind, summary));
   return writer.writes();
 }
 
@@ -451,26 +443,55 @@ const TIME_FIELD: Partial<Record<DomainEvent['type'], string>> = {
   IncidentAttributedToDeployment: 'occurredAt',
 };
 
-function historyItem(
-  recorded: RecordedEvent,
-  event: DomainEvent,
-  kind: TimelineKind,
-  summary: string,
-  data?: JsonObject,
-): HistoryItem {
-  const field = TIME_FIELD[event.type];
-  const value = field ? (event.data as Record<string, unknown>)[field] : undefined;
+const historyItem = (recorded: RecordedEvent, kind: TimelineKind, summary: string): HistoryItem => ({
+  position: positionKey(recorded.position),
+  eventId: recorded.id,
+  kind,
+  summary,
+});
+
+/**
+ * A stored entry with its event (read from the log at `item.position`): the entry the query answers. Pure,
+ * and the same for the same event, so an answer is the same however often the timeline is rebuilt.
+ */
+export function timelineEntry(releaseId: string, item: HistoryItem, recorded: RecordedEvent): TimelineEntry {
+  const field = TIME_FIELD[recorded.type as DomainEvent['type']];
+  const time = field ? (recorded.data as Record<string, unknown>)[field] : undefined;
   return {
-    position: positionKey(recorded.position),
+    releaseId,
+    position: item.position,
     eventId: recorded.id,
     eventType: recorded.type,
-    kind,
-    at: typeof value === 'string' ? value : occurredAt(recorded),
+    kind: item.kind,
+    at: typeof time === 'string' ? time : occurredAt(recorded),
     actor: actorOf(recorded),
     role: roleOf(recorded),
     stream: recorded.stream,
-    summary,
-    data: data ?? (recorded.data as JsonObject),
+    summary: item.summary,
+    data: entryData(recorded),
+  };
+}
+
+/**
+ * The `data` of an entry: the event's data as the log holds it, except for a plan, which shows what was
+ * planned without the pinned model's whole definition (stages, task templates …: the model has its own
+ * endpoint).
+ */
+export function entryData(recorded: RecordedEvent): JsonObject {
+  if (recorded.type !== 'ReleasePlanned') return recorded.data as JsonObject;
+  const d = recorded.data as unknown as ReleasePlanned['data'];
+  return {
+    name: d.name,
+    description: d.description,
+    modelId: d.model.modelId,
+    modelName: d.model.name,
+    modelVersion: d.model.version,
+    releaseType: d.model.releaseType,
+    services: [...d.services],
+    rfcIds: [...d.rfcIds],
+    manifest: d.manifest.map((m) => ({ ciId: m.ciId, environment: m.environment, attributes: m.attributes })),
+    plannedWindow: { start: d.plannedWindow.start, end: d.plannedWindow.end },
+    releaseManager: d.releaseManager,
   };
 }
 

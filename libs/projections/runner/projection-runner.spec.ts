@@ -6,7 +6,7 @@ import {
   RELEASE_DASHBOARD,
   releaseDashboardProjection,
 } from '../release-dashboard/release-dashboard.projection';
-import { RELEASE_TIMELINE } from '../release-timeline/release-timeline.projection';
+import { RELEASE_TIMELINE, releaseTimelineProjection } from '../release-timeline/release-timeline.projection';
 import { ProjectionRunner, ProjectionRunnerOptions, RebuildProgress } from './projection-runner';
 import { PROJECTIONS_COLLECTION, ProjectionPointer } from './slots';
 import {
@@ -214,14 +214,17 @@ describe('ProjectionRunner on real SQLite stores', () => {
     const cli = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, { ...FAST, buildBatchSize: 50 });
     const progress: RebuildProgress[] = [];
     const result = await cli.rebuild(RELEASE_TIMELINE, (p) => progress.push(p));
-    expect(result.slot).toEqual({ projection: RELEASE_TIMELINE, version: 2, generation: 1 });
+    const version = releaseTimelineProjection.version;
+    expect(result.slot).toEqual({ projection: RELEASE_TIMELINE, version, generation: 1 });
     expect(progress.length).toBeGreaterThan(3);
     expect(progress[progress.length - 1]).toMatchObject({ done: true, generation: 1 });
     expect(progress.map((p) => p.position)).toEqual(
       [...progress.map((p) => p.position)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     );
-    expect((await live.view(RELEASE_TIMELINE)).collection('segments')).toBe('releaseTimeline_v2r1_segments');
-    expect(await readStore.count('releaseTimeline_v2_segments')).toBe(0);
+    expect((await live.view(RELEASE_TIMELINE)).collection('segments')).toBe(
+      `releaseTimeline_v${version}r1_segments`,
+    );
+    expect(await readStore.count(`releaseTimeline_v${version}_segments`)).toBe(0);
 
     // New events: the live runner finds the pointer moved at its next commit and continues on the new slot.
     const more = generateHistory(99, 120).events.map((e) => ({ ...e, id: `more-${e.id}` }));
@@ -230,7 +233,7 @@ describe('ProjectionRunner on real SQLite stores', () => {
     const log = await readWholeLog(eventStore);
     for (const projection of ALL_PROJECTIONS)
       expect(await dumpActive(live, projection.name)).toEqual(await reference(projection, log));
-    expect(await readStore.count('releaseTimeline_v2_segments')).toBe(0); // nothing written to the retired slot
+    expect(await readStore.count(`releaseTimeline_v${version}_segments`)).toBe(0); // nothing written to the retired slot
     await live.stop();
   });
 
