@@ -55,9 +55,33 @@ describe('SqliteEventStore specifics', () => {
     await reopened.close();
   });
 
-  it('delivers to a subscription events written through another connection to the file, as by another process', async () => {
+  it('delivers to a subscription events written by another process, which it finds by polling', async () => {
     const file = tempFile();
     const reader = new SqliteEventStore({ file, pollIntervalMs: 10 });
+    const subscription = reader.subscribeToAll();
+    const received: string[] = [];
+    const done = (async () => {
+      for await (const e of subscription) {
+        received.push(e.type);
+        if (received.length === 3) break;
+      }
+    })();
+    // Another process: a plain connection to the file, which tells this one nothing.
+    const other = new Database(file);
+    const insert = other.prepare(
+      "INSERT INTO events (stream, revision, category, id, type, data, metadata, created_at) VALUES ('ci-1', ?, 'ci', ?, ?, '{}', '{}', 0)",
+    );
+    for (const [revision, type] of ['X', 'Y', 'Z'].entries()) insert.run(revision, `id-${type}`, type);
+    other.close();
+    await done;
+    expect(received).toEqual(['X', 'Y', 'Z']);
+    await reader.close();
+  });
+
+  it('wakes a subscription at once on an append by another store on the same file in this process (a worker thread)', async () => {
+    const file = tempFile();
+    // Polling an hour apart: only the other store's notice can deliver within the test's time.
+    const reader = new SqliteEventStore({ file, pollIntervalMs: 3_600_000 });
     const writer = new SqliteEventStore({ file });
     const subscription = reader.subscribeToAll();
     const received: string[] = [];

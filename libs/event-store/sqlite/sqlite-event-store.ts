@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { JsonObject, JsonValue } from '@rdm/domain/shared';
 import {
   AllFilter,
@@ -86,6 +88,7 @@ export class SqliteEventStore implements EventStore {
   private readonly readAllStatements = new Map<string, Database.Statement>();
   private readonly readAtStatements = new Map<number, Database.Statement>();
   private readonly insertStatements = new Map<number, Database.Statement>();
+  private readonly appends: BroadcastChannel | undefined;
   private closed = false;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -94,10 +97,15 @@ export class SqliteEventStore implements EventStore {
     this.statements = prepare(this.db);
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.pageSize = options.pageSize ?? 512;
+    this.appends = appendsChannel(options.file);
+    if (this.appends) this.appends.onmessage = () => this.wakeWaiters();
     this.committer = new GroupCommitter(
       this.db,
       (request) => this.appendInTransaction(request),
-      () => this.wakeWaiters(),
+      () => {
+        this.wakeWaiters();
+        this.appends?.postMessage(null);
+      },
     );
   }
 
@@ -259,6 +267,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await this.committer.drain();
+    this.appends?.close();
     this.wakeWaiters();
     this.db.close();
   }
@@ -416,7 +425,10 @@ export class SqliteEventStore implements EventStore {
     return statement;
   }
 
-  /** Waits for an in-process append, or polls for appends made by another process sharing the file. */
+  /**
+   * Waits for an append by this store or by another one on the same file in this process (a worker
+   * thread: see `appendsChannel`), or polls for appends made by another process sharing the file.
+   */
   private waitForAppend(abort: AbortSignal, hasMore: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       if (abort.aborted || this.closed) return resolve();
@@ -440,6 +452,18 @@ export class SqliteEventStore implements EventStore {
   private wakeWaiters(): void {
     for (const wake of [...this.waiters]) wake();
   }
+}
+
+/**
+ * Every store on the same file in this process — the API's and its projector thread's — shares a channel:
+ * each commit posts to it, so the others' subscriptions wake at once instead of at their next poll.
+ * Unreferenced: it never keeps the process alive. None for an in-memory database (nothing to share).
+ */
+function appendsChannel(file: string): BroadcastChannel | undefined {
+  if (file === ':memory:') return undefined;
+  const channel = new BroadcastChannel(`rdm:sqlite-event-store:${path.resolve(file)}`);
+  channel.unref();
+  return channel;
 }
 
 function prepare(db: Database.Database) {
