@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import * as path from 'node:path';
 import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
@@ -6,6 +7,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig, ApplicationModule, StoresModule } from '@rdm/application';
 import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
+import type { ProjectorWorkerData } from './projector-worker';
 import { READ_MODEL_CONTROLLERS } from './read-models';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -30,6 +32,14 @@ import { ReleasesController } from './releases/releases.controller';
 import { RfcsController } from './rfcs/rfcs.controller';
 import { ServicesController } from './services/services.controller';
 
+/** The projector thread's entry, beside this file once compiled, and the configuration it opens the stores with. */
+function projectorThread(config: AppConfig): { file: string; workerData: ProjectorWorkerData } {
+  const env = Object.fromEntries(
+    Object.entries(config).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])),
+  );
+  return { file: path.join(__dirname, 'projector-worker.js'), workerData: { env } };
+}
+
 /** The API's pino logger (request log, Nest's logger). */
 export const API_LOGGER = Symbol('API_LOGGER');
 
@@ -45,7 +55,12 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         ConsoleModule,
         ThrottlerModule.forRoot(rateLimitOptions()),
-        ProjectionsModule.forRoot({ eventStore: EVENT_STORE, readStore: READ_STORE, run: config.RUN_PROJECTOR_IN_API === 'true' }),
+        ProjectionsModule.forRoot({
+          eventStore: EVENT_STORE,
+          readStore: READ_STORE,
+          run: config.RUN_PROJECTOR_IN_API === 'true',
+          thread: config.PROJECTOR_THREAD === 'worker' ? projectorThread(config) : undefined,
+        }),
         // Nest's logger writes through the API's pino logger. No per-request middleware (forRoutes:
         // none): requests are logged once answered, by level (http/request-log.ts), which is far cheaper.
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),

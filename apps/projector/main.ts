@@ -6,8 +6,8 @@ import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
 
 /**
- * The projector worker for the scale-out setup: runs the process managers (and, later, projections)
- * against the configured stores, while API instances run with RUN_PROJECTOR_IN_API=false.
+ * The projector for the scale-out setup: runs the projections and the process managers against the
+ * configured stores, while API instances run with RUN_PROJECTOR_IN_API=false.
  */
 async function main(): Promise<void> {
   process.env.RDM_ROLE = 'projector';

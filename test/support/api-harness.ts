@@ -30,6 +30,9 @@ export async function startApi(
     DATA_DIR: dataDir,
     SQLITE_SYNCHRONOUS: 'NORMAL',
     LOG_LEVEL: 'silent',
+    // In-process, from TypeScript sources: a worker thread could not load them. The built API's tests
+    // (child-api) run the projector thread.
+    PROJECTOR_THREAD: 'main',
     ...testHttpAdapter(),
     ...options.env,
   });

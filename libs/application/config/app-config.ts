@@ -58,6 +58,15 @@ export class AppConfig {
   @IsIn(['true', 'false'])
   RUN_PROJECTOR_IN_API: 'true' | 'false' = 'true';
 
+  /**
+   * Where the API runs its projections (with RUN_PROJECTOR_IN_API=true): `worker`, a worker thread of its
+   * own (ProjectorThread: commands and queries do not wait behind projection batches, and the API uses
+   * both cores), or `main`, the API's event loop — what in-process tests use, as a worker thread cannot
+   * load TypeScript sources.
+   */
+  @IsIn(['worker', 'main'])
+  PROJECTOR_THREAD: 'worker' | 'main' = 'worker';
+
   @Transform(toInt)
   @IsInt()
   @Min(1024)

@@ -4,3 +4,4 @@ export * from './read-model-view';
 export * from './projection-runner';
 export * from './projections.module';
 export * from './rebuild-cli';
+export * from './projector-thread';

@@ -49,6 +49,11 @@ export interface ProjectionRunnerOptions {
   /** Fault injection, default `process.env.RDM_FAILPOINT`: `projection:<name>:before-commit:<n>`. */
   readonly failpoint?: string;
   readonly logger?: RunnerLogger;
+  /**
+   * Where another thread of this process runs these projections (ProjectorThread): its statuses, which
+   * `status()` answers while it gives some — phase, counters and errors are the thread's.
+   */
+  readonly threadStatus?: () => Promise<ProjectionStatus[] | undefined>;
   /** Clock for lag and pointer timestamps (never used by projections). */
   readonly now?: () => number;
 }
@@ -168,6 +173,7 @@ export class ProjectionRunner {
   private readonly failpointSpec: string | undefined;
   private readonly logger: RunnerLogger;
   private readonly now: () => number;
+  private readonly threadStatus: (() => Promise<ProjectionStatus[] | undefined>) | undefined;
 
   constructor(
     readonly eventStore: EventStore,
@@ -201,6 +207,7 @@ export class ProjectionRunner {
     this.failpointSpec = options.failpoint ?? process.env.RDM_FAILPOINT;
     this.logger = options.logger ?? new Logger('Projections');
     this.now = options.now ?? Date.now;
+    this.threadStatus = options.threadStatus;
   }
 
   get projections(): Projection[] {
@@ -246,6 +253,8 @@ export class ProjectionRunner {
 
   /** Lag and state of every projection, for /health and /metrics (works in a process that only reads). */
   async status(): Promise<ProjectionStatus[]> {
+    const fromThread = await this.threadStatus?.();
+    if (fromThread) return fromThread;
     const head = await this.eventStore.headPosition();
     const now = this.now();
     return Promise.all(

@@ -12,6 +12,7 @@ import type { ReadStore } from '@rdm/read-store';
 import type { Projection } from '../projection';
 import { ALL_PROJECTIONS } from '../registry';
 import { ProjectionRunner, ProjectionRunnerOptions } from './projection-runner';
+import { ProjectorThread } from './projector-thread';
 
 const RUN_PROJECTIONS = Symbol('RUN_PROJECTIONS');
 
@@ -25,25 +26,34 @@ export interface ProjectionsModuleOptions {
    * the runner only serves reads (active slot resolution, status): another process writes.
    */
   readonly run: boolean;
+  /**
+   * With `run`: run them in a worker thread (ProjectorThread) whose entry is `file`, given `workerData`;
+   * this process's runner then only serves reads. Without: on this process's event loop.
+   */
+  readonly thread?: { readonly file: string; readonly workerData: unknown };
   /** Default: ALL_PROJECTIONS. */
   readonly projections?: readonly Projection[];
   readonly options?: ProjectionRunnerOptions;
 }
 
-/** Starts the runner once the app is up; stops it (committing what was applied) before stores close. */
+/**
+ * Starts the projections once the app is up (the runner, or the thread that runs them); stops them
+ * (committing what was applied) before the stores close.
+ */
 @Injectable()
 export class ProjectionRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly runner: ProjectionRunner,
-    @Inject(RUN_PROJECTIONS) private readonly run: boolean,
+    @Inject(RUN_PROJECTIONS) private readonly run: { here: boolean; thread?: ProjectorThread },
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.run) this.runner.start();
+    if (this.run.here) this.runner.start();
+    this.run.thread?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await Promise.all([this.runner.stop(), this.run.thread?.stop()]);
   }
 }
 
@@ -54,21 +64,23 @@ export class ProjectionRunnerLifecycle implements OnApplicationBootstrap, Before
 @Module({})
 export class ProjectionsModule {
   static forRoot(options: ProjectionsModuleOptions): DynamicModule {
+    const thread =
+      options.run && options.thread
+        ? new ProjectorThread(options.thread.file, options.thread.workerData)
+        : undefined;
     return {
       module: ProjectionsModule,
       global: true,
       providers: [
-        { provide: RUN_PROJECTIONS, useValue: options.run },
+        { provide: RUN_PROJECTIONS, useValue: { here: options.run && !thread, thread } },
         {
           provide: ProjectionRunner,
           inject: [options.eventStore, options.readStore],
           useFactory: (eventStore: EventStore, readStore: ReadStore) =>
-            new ProjectionRunner(
-              eventStore,
-              readStore,
-              options.projections ?? ALL_PROJECTIONS,
-              options.options,
-            ),
+            new ProjectionRunner(eventStore, readStore, options.projections ?? ALL_PROJECTIONS, {
+              ...options.options,
+              threadStatus: thread && (() => thread.status()),
+            }),
         },
         ProjectionRunnerLifecycle,
       ],
