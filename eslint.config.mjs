@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Worker-thread fixtures: plain CommonJS, because a worker thread cannot load TypeScript.
+    files: ['**/testing/fixtures/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['libs/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

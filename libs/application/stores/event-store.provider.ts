@@ -5,19 +5,27 @@ import { AppConfig } from '../config/app-config';
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const InjectEventStore = () => Inject(EVENT_STORE);
 
-export async function createEventStore(config: AppConfig): Promise<EventStore> {
+/** `cacheMib`: the SQLite connection's page cache (see SqliteEventStoreOptions). */
+export async function createEventStore(
+  config: AppConfig,
+  tuning: { cacheMib?: number } = {},
+): Promise<EventStore> {
   if (config.EVENT_STORE === 'eventstoredb') {
     // Loaded only when chosen, so the embedded default never loads gRPC.
     const { EventStoreDbEventStore } = await import('@rdm/event-store/eventstoredb');
     return new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING!);
   }
-  return new SqliteEventStore({ file: config.eventStoreFile, synchronous: config.SQLITE_SYNCHRONOUS });
+  return new SqliteEventStore({
+    file: config.eventStoreFile,
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    cacheMib: tuning.cacheMib,
+  });
 }
 
 export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
   inject: [AppConfig],
-  useFactory: createEventStore,
+  useFactory: (config: AppConfig) => createEventStore(config),
 };
 
 /** Closes the store last, after in-flight appends have been drained by the adapter. */

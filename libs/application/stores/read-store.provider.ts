@@ -5,16 +5,24 @@ import { AppConfig } from '../config/app-config';
 export const READ_STORE = Symbol('READ_STORE');
 export const InjectReadStore = () => Inject(READ_STORE);
 
-export async function createReadStore(config: AppConfig): Promise<ReadStore> {
+/** `cacheMib`: the SQLite connection's page cache (see SqliteReadStoreOptions). */
+export async function createReadStore(
+  config: AppConfig,
+  tuning: { cacheMib?: number } = {},
+): Promise<ReadStore> {
   if (config.READ_STORE === 'mongodb') {
     // Loaded only when chosen, so the embedded default never loads the MongoDB driver.
     const { MongoReadStore } = await import('@rdm/read-store/mongodb');
     return MongoReadStore.connect(config.MONGODB_URI!);
   }
-  return new SqliteReadStore({ file: config.readStoreFile });
+  return new SqliteReadStore({ file: config.readStoreFile, cacheMib: tuning.cacheMib });
 }
 
-export const readStoreProvider: Provider = { provide: READ_STORE, inject: [AppConfig], useFactory: createReadStore };
+export const readStoreProvider: Provider = {
+  provide: READ_STORE,
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => createReadStore(config),
+};
 
 @Injectable()
 export class ReadStoreCloser implements OnApplicationShutdown {

@@ -39,6 +39,8 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Events fetched per page by reads and subscriptions. */
   readonly pageSize?: number;
+  /** Page cache of this connection, in MiB (default 16, see openDatabase). */
+  readonly cacheMib?: number;
 }
 
 /** Rows are read as arrays (better-sqlite3 raw mode) in COLUMNS order: cheaper than objects. */
@@ -251,7 +253,10 @@ export class SqliteEventStore implements EventStore {
    * together with the head it reveals events removed behind the store's back, even the newest one.
    */
   async highestAssignedPosition(): Promise<bigint> {
-    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").safeIntegers(true).get() as { seq: bigint } | undefined;
+    const row = this.db
+      .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+      .safeIntegers(true)
+      .get() as { seq: bigint } | undefined;
     return row?.seq ?? -1n;
   }
 

@@ -27,7 +27,10 @@ describe('ProjectorThread', () => {
       statuses = await thread.status();
     }
     expect(statuses).toEqual([{ name: 'fixture', phase: 'live' }]);
-    expect(lines).toEqual(['error: Projector thread exited (code 3); restarting in 1000 ms', 'log: second start']);
+    expect(lines).toEqual([
+      'error: Projector thread exited (code 3); restarting in 1000 ms',
+      'log: second start',
+    ]);
 
     await thread.stop();
     expect(await thread.status()).toBeUndefined();

@@ -40,7 +40,9 @@ export class ProjectorThread {
     const worker = new Worker(this.file, { workerData: this.workerData });
     this.worker = worker;
     worker.on('message', (message: FromWorker) => this.receive(message));
-    worker.on('error', (error) => this.logger.error(`Projector thread failed: ${error.stack ?? error.message}`));
+    worker.on('error', (error) =>
+      this.logger.error(`Projector thread failed: ${error.stack ?? error.message}`),
+    );
     worker.on('exit', (code) => this.exited(worker, code));
   }
 
@@ -138,7 +140,11 @@ export function serveProjectorThread(
     const { runner, close } = await opened;
     switch (message.type) {
       case 'status':
-        port!.postMessage({ type: 'status', id: message.id, statuses: await runner.status() } satisfies FromWorker);
+        port!.postMessage({
+          type: 'status',
+          id: message.id,
+          statuses: await runner.status(),
+        } satisfies FromWorker);
         return;
       case 'stop':
         await runner.stop();
