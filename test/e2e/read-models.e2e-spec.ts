@@ -330,6 +330,44 @@ describe('read models: dashboard, timeline, calendar (real app, SQLite)', () => 
     expect(metrics).toMatch(/rdm_projection_lag_events\{projection="releaseDashboard"\} 0/);
     expect(metrics).toMatch(/rdm_projection_lag_seconds\{projection="releaseTimeline"\} 0/);
   });
+
+  it('read-model answers carry an ETag: 304 while the model has not moved, the new state once it has', async () => {
+    await settle();
+    const url = `/v1/dashboard/releases/${releaseId}`;
+    const first = await get(url).expect(200);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^W\/".+"$/);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    // Asked again: the same answer, and a bodiless 304 for a client holding it.
+    const again = await get(url).expect(200);
+    expect(again.headers.etag).toBe(etag);
+    expect(again.body).toEqual(first.body);
+    const notModified = await get(url).set('If-None-Match', etag).expect(304);
+    expect(notModified.text ?? '').toBe('');
+    expect(notModified.headers.etag).toBe(etag);
+    // The guards still come first: no key, no answer, whatever the client holds.
+    await api.http.get(url).set('If-None-Match', etag).expect(401);
+    // Another URL of the same model answers its own body, with the same model version.
+    const counts = await get('/v1/dashboard/releases/counts').expect(200);
+    expect(counts.headers.etag).toBe(etag);
+    expect(counts.body).not.toEqual(first.body);
+    // The model moves (one more release): the holder of the old ETag gets the answer again, with a new
+    // ETag, and the kept counts are not served any more.
+    const modelId = (first.body as { model: { modelId: string } }).model.modelId;
+    const rfcId = await scenario.standardRfc(['search']);
+    await scenario.release({ modelId, rfcIds: [rfcId], manifest: [], services: ['search'] });
+    await settle();
+    const moved = await get(url).set('If-None-Match', etag).expect(200);
+    expect(moved.headers.etag).not.toBe(etag);
+    expect(moved.body).toEqual(first.body);
+    await get(url)
+      .set('If-None-Match', moved.headers.etag as string)
+      .expect(304);
+    const recounted = await get('/v1/dashboard/releases/counts').expect(200);
+    expect(recounted.body.total).toBe(counts.body.total + 1);
+    // A refused query is not kept: asked again, it is refused again.
+    for (let i = 0; i < 2; i++) await get('/v1/dashboard/releases?limit=0').expect(400);
+  });
 });
 
 describe('projections survive kill -9 in the middle of a batch', () => {

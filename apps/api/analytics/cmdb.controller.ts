@@ -16,6 +16,7 @@ import { RequirePermission } from '../http/auth.guard';
 import { IdParam } from '../http/id-param.pipe';
 import { AsOfQueryDto, CisQueryDto, DiffQueryDto, FormatQueryDto, HistoryQueryDto } from './analytics.dto';
 import { answering, formatOf, instant, invalid, respond } from './respond';
+import { ReadModelAnswer } from '../read-models/read-model-answer';
 
 const ciRow = (s: CiSnapshot) => ({
   ciId: s.ciId,
@@ -46,7 +47,11 @@ export class CmdbController {
   @Get('cis')
   @RequirePermission('read.resources')
   @ApiOperation({ summary: 'Every CI (by service / environment) now or as it stood at `asOf`; JSON or CSV' })
-  async list(@Query() query: CisQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
+  async list(
+    @Query() query: CisQueryDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
     const asOf = instant(query.asOf, 'asOf');
     const view = await this.view();
     const items = await answering(() =>
@@ -72,7 +77,11 @@ export class CmdbController {
   @ApiOperation({
     summary: 'What differs between the CMDB at `from` and at `to` (registrations, retirements, attributes)',
   })
-  async diff(@Query() query: DiffQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
+  async diff(
+    @Query() query: DiffQueryDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
     const from = instant(query.from, 'from')!;
     const to = instant(query.to, 'to')!;
     if (from > to) throw invalid('from must not be after to.');
@@ -124,6 +133,7 @@ export class CmdbController {
 
   @Get('cis/:ciId')
   @RequirePermission('read.resources')
+  @ReadModelAnswer(cmdbProjection.name)
   @ApiOperation({
     summary:
       'One CI now or as it stood at `asOf`, with the source (release, cause, since) of every attribute',
@@ -147,6 +157,7 @@ export class CmdbController {
 
   @Get('cis/:ciId/history')
   @RequirePermission('read.resources')
+  @ReadModelAnswer(cmdbProjection.name)
   @ApiOperation({
     summary: "A CI's attribute versions (value, valid-from, valid-to, causing release), oldest first; paged",
   })

@@ -4,6 +4,7 @@ export * from './release-calendar.controller';
 export * from './projections-health';
 export * from './projection-metrics';
 export * from './read-model-query';
+export * from './read-model-answer';
 
 import { ReleaseCalendarController } from './release-calendar.controller';
 import { ReleaseDashboardController } from './release-dashboard.controller';

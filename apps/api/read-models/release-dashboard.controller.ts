@@ -17,6 +17,7 @@ import { RequirePermission } from '../http/auth.guard';
 import { IdParam } from '../http/id-param.pipe';
 import { DashboardFilterDto, DashboardListQueryDto } from './read-models.dto';
 import { readModelQuery } from './read-model-query';
+import { ReadModelAnswer } from './read-model-answer';
 
 const filterOf = (query: DashboardFilterDto): DashboardFilter => ({
   status: query.status as ReleaseStatus[] | undefined,
@@ -33,6 +34,7 @@ export class ReleaseDashboardController {
 
   @Get()
   @RequirePermission('read.resources')
+  @ReadModelAnswer(RELEASE_DASHBOARD)
   @ApiOperation({
     summary:
       'Releases with status, current stage, model, services, deployments per environment, exposure, open tasks',
@@ -49,6 +51,7 @@ export class ReleaseDashboardController {
 
   @Get('counts')
   @RequirePermission('read.resources')
+  @ReadModelAnswer(RELEASE_DASHBOARD)
   @ApiOperation({
     summary: 'Release counts by status, model and service (with the same filters as the list)',
   })
@@ -59,6 +62,7 @@ export class ReleaseDashboardController {
 
   @Get(':releaseId')
   @RequirePermission('read.resources')
+  @ReadModelAnswer(RELEASE_DASHBOARD)
   @ApiOperation({ summary: 'One release’s dashboard row' })
   async get(@Param('releaseId', IdParam) releaseId: string): Promise<DashboardRelease> {
     const row = await getDashboardRelease(await this.runner.view(RELEASE_DASHBOARD), releaseId);

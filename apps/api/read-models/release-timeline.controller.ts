@@ -14,6 +14,7 @@ import { RequirePermission } from '../http/auth.guard';
 import { IdParam } from '../http/id-param.pipe';
 import { TimelineQueryDto } from './read-models.dto';
 import { readModelQuery } from './read-model-query';
+import { ReadModelAnswer } from './read-model-answer';
 
 /**
  * Release timeline read model: everything related to one release, in log order. Its entries link to their
@@ -29,6 +30,7 @@ export class ReleaseTimelineController {
 
   @Get(':releaseId/timeline')
   @RequirePermission('read.resources')
+  @ReadModelAnswer(RELEASE_TIMELINE)
   @ApiOperation({
     summary: 'Everything about one release in log order',
     description:

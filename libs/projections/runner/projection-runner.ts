@@ -251,6 +251,17 @@ export class ProjectionRunner {
       : { projection: name, version: track.projection.version, generation: 0 };
   }
 
+  /**
+   * What readers of this projection see now, as a token that changes whenever their answers can: the
+   * active slot and its checkpoint (documents and checkpoint are committed together). For ETags and answer
+   * caches; works in a process that only reads.
+   */
+  async readVersion(name: string): Promise<string> {
+    const slot = await this.activeSlot(name);
+    const checkpoint = await this.readStore.getCheckpoint(slotCheckpoint(slot));
+    return `${slot.version}.${slot.generation}.${checkpoint?.position ?? -1n}`;
+  }
+
   /** Lag and state of every projection, for /health and /metrics (works in a process that only reads). */
   async status(): Promise<ProjectionStatus[]> {
     const fromThread = await this.threadStatus?.();

@@ -1,0 +1,112 @@
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { map, Observable, of } from 'rxjs';
+import { ProjectionRunner } from '@rdm/projections/runner';
+import { isFresh } from '../http/conditional-get';
+import { answerWith, HttpReply, HttpRequest } from '../http/exchange';
+
+const READ_MODELS = Symbol('read-models');
+
+/**
+ * A GET answered from these read models alone, the same for every caller allowed to ask (the guards run
+ * first), whatever the clock says and whatever the Accept header: its ETag is the models' versions
+ * (`ProjectionRunner.readVersion`), so an `If-None-Match` naming it is answered 304 without running the
+ * query, and its serialised answer is kept (AnswerCache) until one of the models moves. A dashboard polled
+ * by many analysts costs one query per projection commit, not one per poll.
+ */
+export const ReadModelAnswer = (...projections: string[]) =>
+  applyDecorators(SetMetadata(READ_MODELS, projections), UseInterceptors(ReadModelAnswerInterceptor));
+
+/** Answers kept, by request URL, at most this many UTF-16 code units of JSON in all (≈ 16–32 MB). */
+const ANSWER_CACHE_UNITS = 16 * 1024 * 1024;
+/** An answer larger than this share of the cache is not kept (it would push out many small ones). */
+const LARGEST_SHARE = 8;
+
+/** Serialised answers by request URL, each with the ETag it was computed at; least recently used go first. */
+export class AnswerCache {
+  private readonly answers = new Map<string, { etag: string; json: string }>();
+  private units = 0;
+
+  constructor(private readonly capacity = ANSWER_CACHE_UNITS) {}
+
+  /** The answer for `url` if it was computed at `etag`. */
+  get(url: string, etag: string): string | undefined {
+    const answer = this.answers.get(url);
+    if (answer?.etag !== etag) return undefined;
+    this.answers.delete(url); // most recently used last
+    this.answers.set(url, answer);
+    return answer.json;
+  }
+
+  set(url: string, etag: string, json: string): void {
+    this.remove(url);
+    if (json.length > this.capacity / LARGEST_SHARE) return;
+    for (const oldest of this.answers.keys()) {
+      if (this.units + json.length <= this.capacity) break;
+      this.remove(oldest);
+    }
+    this.answers.set(url, { etag, json });
+    this.units += json.length;
+  }
+
+  private remove(url: string): void {
+    const answer = this.answers.get(url);
+    if (!answer) return;
+    this.answers.delete(url);
+    this.units -= answer.json.length;
+  }
+}
+
+/**
+ * Changes at every start, so an ETag never outlives the code that shaped the answer (a new release of the
+ * API may answer the same versions differently).
+ */
+const BOOT = randomBytes(4).toString('hex');
+
+@Injectable()
+export class ReadModelAnswerInterceptor implements NestInterceptor {
+  /** One per interceptor, and Nest makes one interceptor per module: the API's answers share it. */
+  private readonly answers = new AnswerCache();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const projections = this.reflector.get<string[]>(READ_MODELS, context.getHandler());
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    const reply = http.getResponse<HttpReply>();
+    const versions = await Promise.all(projections.map((name) => this.runner.readVersion(name)));
+    const etag = `W/"${BOOT}-${versions.join('-')}"`;
+    if (isFresh(request.method, 200, request.headers, etag)) {
+      answerWith(reply, { status: 304, headers: { ETag: etag } });
+      return of(undefined);
+    }
+    const url = request.originalUrl ?? request.url;
+    const json = { ETag: etag, 'Content-Type': 'application/json; charset=utf-8' };
+    const kept = this.answers.get(url, etag);
+    if (kept !== undefined) {
+      answerWith(reply, { headers: json });
+      return of(kept);
+    }
+    return next.handle().pipe(
+      map((answer: unknown) => {
+        const serialised = JSON.stringify(answer);
+        this.answers.set(url, etag, serialised);
+        answerWith(reply, { headers: json });
+        return serialised;
+      }),
+    );
+  }
+}
