@@ -15,6 +15,16 @@ const tempFile = () => {
 };
 afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
+/** The types of the first `count` events a subscription to `$all` delivers (subscribed at once). */
+async function typesOfTheFirst(count: number, store: EventStore): Promise<string[]> {
+  const types: string[] = [];
+  for await (const e of store.subscribeToAll()) {
+    types.push(e.type);
+    if (types.length === count) break;
+  }
+  return types;
+}
+
 describeEventStoreContract('sqlite', {
   open: async () => new SqliteEventStore({ file: tempFile(), pollIntervalMs: 20 }),
   dispose: (store: EventStore) => store.close(),
@@ -58,14 +68,7 @@ describe('SqliteEventStore specifics', () => {
   it('delivers to a subscription events written by another process, which it finds by polling', async () => {
     const file = tempFile();
     const reader = new SqliteEventStore({ file, pollIntervalMs: 10 });
-    const subscription = reader.subscribeToAll();
-    const received: string[] = [];
-    const done = (async () => {
-      for await (const e of subscription) {
-        received.push(e.type);
-        if (received.length === 3) break;
-      }
-    })();
+    const received = typesOfTheFirst(3, reader);
     // Another process: a plain connection to the file, which tells this one nothing.
     const other = new Database(file);
     const insert = other.prepare(
@@ -73,8 +76,7 @@ describe('SqliteEventStore specifics', () => {
     );
     for (const [revision, type] of ['X', 'Y', 'Z'].entries()) insert.run(revision, `id-${type}`, type);
     other.close();
-    await done;
-    expect(received).toEqual(['X', 'Y', 'Z']);
+    expect(await received).toEqual(['X', 'Y', 'Z']);
     await reader.close();
   });
 
@@ -83,17 +85,9 @@ describe('SqliteEventStore specifics', () => {
     // Polling an hour apart: only the other store's notice can deliver within the test's time.
     const reader = new SqliteEventStore({ file, pollIntervalMs: 3_600_000 });
     const writer = new SqliteEventStore({ file });
-    const subscription = reader.subscribeToAll();
-    const received: string[] = [];
-    const done = (async () => {
-      for await (const e of subscription) {
-        received.push(e.type);
-        if (received.length === 3) break;
-      }
-    })();
+    const received = typesOfTheFirst(3, reader);
     for (const type of ['X', 'Y', 'Z']) await writer.append('ci-1', [event(type)]);
-    await done;
-    expect(received).toEqual(['X', 'Y', 'Z']);
+    expect(await received).toEqual(['X', 'Y', 'Z']);
     await Promise.all([reader.close(), writer.close()]);
   });
 

@@ -1,9 +1,7 @@
-import { ProjectionRunner } from '../runner/projection-runner';
-import { appendAll, Story, TempStores } from '../runner/testing';
+import type { ProjectionRunner } from '../runner/projection-runner';
+import { Story, TempStores } from '../runner/testing';
 import { getReleaseCalendar } from './queries';
 import { RELEASE_CALENDAR, releaseCalendarProjection } from './release-calendar.projection';
-
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('release calendar queries (SQLite read store)', () => {
   const stores = new TempStores();
@@ -26,18 +24,9 @@ describe('release calendar queries (SQLite read store)', () => {
       })
       .blackout('bo-1', { start: '2026-02-13T00:00:00Z', end: '2026-02-14T00:00:00Z' })
       .blackout('bo-march', { start: '2026-03-01T00:00:00Z', end: '2026-03-02T00:00:00Z' });
-    const eventStore = stores.eventStore();
-    await appendAll(eventStore, story.events);
-    runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseCalendarProjection], {
-      logger: quiet,
-    });
-    runner.start();
-    await runner.waitUntilCaughtUp();
+    ({ runner } = await stores.follow(releaseCalendarProjection, story.events));
   });
-  afterAll(async () => {
-    await runner.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => stores.cleanup());
 
   it('answers what overlaps the range, with both kinds of conflict', async () => {
     const calendar = await getReleaseCalendar(await runner.view(RELEASE_CALENDAR), {

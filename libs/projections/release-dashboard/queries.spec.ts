@@ -1,10 +1,9 @@
 import { InvalidQuery } from '@rdm/read-store';
-import { ProjectionRunner } from '../runner/projection-runner';
-import { appendAll, Story, TempStores } from '../runner/testing';
+import type { ProjectionRunner } from '../runner/projection-runner';
+import { Story, TempStores } from '../runner/testing';
 import { countDashboardReleases, getDashboardRelease, listDashboardReleases } from './queries';
 import { RELEASE_DASHBOARD, releaseDashboardProjection } from './release-dashboard.projection';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const feb = (day: number) => ({
   start: `2026-02-${String(day).padStart(2, '0')}T08:00:00.000Z`,
   end: `2026-02-${String(day + 1).padStart(2, '0')}T08:00:00.000Z`,
@@ -25,18 +24,9 @@ describe('release dashboard queries (SQLite read store)', () => {
       .readiness('r3')
       .release('r3', 'd3', 100)
       .close('r5', 'cancelled', 0);
-    const eventStore = stores.eventStore();
-    await appendAll(eventStore, story.events);
-    runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseDashboardProjection], {
-      logger: quiet,
-    });
-    runner.start();
-    await runner.waitUntilCaughtUp();
+    ({ runner } = await stores.follow(releaseDashboardProjection, story.events));
   });
-  afterAll(async () => {
-    await runner.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => stores.cleanup());
   const view = () => runner.view(RELEASE_DASHBOARD);
 
   it('lists newest planned first, without bookkeeping fields, in keyset pages', async () => {

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SqliteEventStore } from '@rdm/event-store';
-import { ProjectionRunner } from '../runner/projection-runner';
-import { appendAll, Story, TempStores } from '../runner/testing';
+import type { ProjectionRunner } from '../runner/projection-runner';
+import { Story, TempStores } from '../runner/testing';
 import { getReleaseTimeline, TimelineRequest } from './queries';
 import { RELEASE_TIMELINE, releaseTimelineProjection } from './release-timeline.projection';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const FIXTURE = path.join(__dirname, 'fixtures', 'timeline-v2-answers.json');
 
 /** Every kind of entry: copied RFC history, a plan, tasks, a failure, CI changes, signals, a late link, a fan-out. */
@@ -72,18 +71,9 @@ describe('release timeline: the answers of the previous version', () => {
   let runner: ProjectionRunner;
   let eventStore: SqliteEventStore;
   beforeAll(async () => {
-    eventStore = stores.eventStore();
-    await appendAll(eventStore, scenario().events);
-    runner = new ProjectionRunner(eventStore, stores.readStore(), [releaseTimelineProjection], {
-      logger: quiet,
-    });
-    runner.start();
-    await runner.waitUntilCaughtUp();
+    ({ eventStore, runner } = await stores.follow(releaseTimelineProjection, scenario().events));
   });
-  afterAll(async () => {
-    await runner.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => stores.cleanup());
 
   it('answers every request byte for byte as v2 did (plan data subset, copied RFC history, full event data)', async () => {
     const view = await runner.view(RELEASE_TIMELINE);

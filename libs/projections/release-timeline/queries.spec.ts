@@ -1,12 +1,11 @@
 import type { EventStore, SqliteEventStore } from '@rdm/event-store';
 import { InvalidQuery, ReadStore } from '@rdm/read-store';
-import { ProjectionRunner } from '../runner/projection-runner';
+import type { ProjectionRunner } from '../runner/projection-runner';
 import type { ReadModelView } from '../runner/read-model-view';
 import { appendAll, Story, TempStores } from '../runner/testing';
 import { getReleaseTimeline, TimelineOutOfStep, TimelineRequest } from './queries';
 import { RELEASE_TIMELINE, releaseTimelineProjection, SEGMENT_SIZE } from './release-timeline.projection';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const LONG = 4 * SEGMENT_SIZE + 7;
 
 type Log = Pick<EventStore, 'readAt'>;
@@ -76,18 +75,9 @@ describe('release timeline queries (SQLite read store)', () => {
       if (i % 5 === 0) story.cost('other', `ok${i}`, 1);
     }
     story.linkRfc('long', 'rfc-late');
-    log = stores.eventStore();
-    await appendAll(log, story.events);
-    runner = new ProjectionRunner(log, stores.readStore(), [releaseTimelineProjection], {
-      logger: quiet,
-    });
-    runner.start();
-    await runner.waitUntilCaughtUp();
+    ({ eventStore: log, runner } = await stores.follow(releaseTimelineProjection, story.events));
   });
-  afterAll(async () => {
-    await runner.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => stores.cleanup());
   const view = () => runner.view(RELEASE_TIMELINE);
 
   it('pages one release’s entries in log order, with totals, never another release’s', async () => {

@@ -13,14 +13,19 @@ import type {
 } from '@rdm/read-store';
 import { SqliteReadStore } from '@rdm/read-store/sqlite';
 import type { Projection } from '../../projection';
-import type { ProjectionRunner } from '../projection-runner';
+import { ProjectionRunner } from '../projection-runner';
 import type { ReadModelView } from '../read-model-view';
+import { appendAll } from './history';
 import type { DocumentSet } from './projection-harness';
+
+/** A runner logger that says nothing (failures still fail the tests that meet them). */
+export const QUIET_LOGGER = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A temporary data dir with real SQLite files for both stores. */
 export class TempStores {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-projections-'));
   private readonly opened: Array<{ close(): Promise<void> }> = [];
+  private readonly runners: ProjectionRunner[] = [];
 
   eventStore(file = 'events.db'): SqliteEventStore {
     const store = new SqliteEventStore({ file: path.join(this.dir, file), synchronous: 'NORMAL' });
@@ -34,7 +39,25 @@ export class TempStores {
     return store;
   }
 
+  /**
+   * `events` in a fresh event store, and a runner of `projection` on a fresh read store, started and caught
+   * up with them (stopped by `cleanup`).
+   */
+  async follow(
+    projection: Projection,
+    events: readonly RecordedEvent[],
+  ): Promise<{ eventStore: SqliteEventStore; runner: ProjectionRunner }> {
+    const eventStore = this.eventStore();
+    await appendAll(eventStore, events);
+    const runner = new ProjectionRunner(eventStore, this.readStore(), [projection], { logger: QUIET_LOGGER });
+    this.runners.push(runner);
+    runner.start();
+    await runner.waitUntilCaughtUp();
+    return { eventStore, runner };
+  }
+
   async cleanup(): Promise<void> {
+    for (const runner of this.runners) await runner.stop();
     for (const store of this.opened.reverse()) await store.close().catch(() => undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
