@@ -15,13 +15,13 @@ import {
   FaultyReadStore,
   generateHistory,
   projectEvents,
+  QUIET_LOGGER as quiet,
   readWholeLog,
   Story,
   TempStores,
   until,
 } from './testing';
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const FAST: ProjectionRunnerOptions = { idleCheckpointMs: 20, retryDelayMs: 10, logger: quiet };
 const NAMES = ALL_PROJECTIONS.map((p) => p.name);
 
