@@ -26,8 +26,12 @@ const READ_MODELS = Symbol('read-models');
 export const ReadModelAnswer = (...projections: string[]) =>
   applyDecorators(SetMetadata(READ_MODELS, projections), UseInterceptors(ReadModelAnswerInterceptor));
 
-/** Answers kept, by request URL, at most this many UTF-16 code units of JSON in all (≈ 16–32 MB). */
-const ANSWER_CACHE_UNITS = 16 * 1024 * 1024;
+/**
+ * Answers kept, by request URL, at most this many UTF-16 code units of JSON in all (4–8 MB of strings).
+ * 16 M held more of the CMDB's as-of answers, which a bench at random instants never asks twice, and grew
+ * the heap (peak RSS +50–90 MB in bench:http); 4 M still keeps ~100 dashboard pages or ~3,000 CI answers.
+ */
+const ANSWER_CACHE_UNITS = 4 * 1024 * 1024;
 /** An answer larger than this share of the cache is not kept (it would push out many small ones). */
 const LARGEST_SHARE = 8;
 
