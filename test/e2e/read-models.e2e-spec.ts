@@ -345,6 +345,9 @@ describe('read models: dashboard, timeline, calendar (real app, SQLite)', () => 
     const notModified = await get(url).set('If-None-Match', etag).expect(304);
     expect(notModified.text ?? '').toBe('');
     expect(notModified.headers.etag).toBe(etag);
+    // `*` skips nothing: an unknown row is still a 404, a known one a 304 (its answer exists).
+    await get('/v1/dashboard/releases/no-such-release').set('If-None-Match', '*').expect(404);
+    await get(url).set('If-None-Match', '*').expect(304);
     // The guards still come first: no key, no answer, whatever the client holds.
     await api.http.get(url).set('If-None-Match', etag).expect(401);
     // Another URL of the same model answers its own body, with the same model version.
