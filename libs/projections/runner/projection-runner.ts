@@ -50,10 +50,11 @@ export interface ProjectionRunnerOptions {
   readonly failpoint?: string;
   readonly logger?: RunnerLogger;
   /**
-   * Where another thread of this process runs these projections (ProjectorThread): its statuses, which
-   * `status()` answers while it gives some — phase, counters and errors are the thread's.
+   * Where another thread of this process runs these projections (ProjectorThread): `status()` answers with
+   * its statuses while it gives some (phase, counters and errors are the thread's); while it is down after a
+   * failure, every projection reads `retrying` with that failure as its last error.
    */
-  readonly threadStatus?: () => Promise<ProjectionStatus[] | undefined>;
+  readonly thread?: ProjectionThreadReport;
   /** Clock for lag and pointer timestamps (never used by projections). */
   readonly now?: () => number;
 }
@@ -66,6 +67,14 @@ export interface ProjectionRunnerOptions {
  */
 export type ProjectionPhase =
   'idle' | 'starting' | 'building' | 'live' | 'retrying' | 'stopped' | 'superseded';
+
+/** What the thread running a process's projections tells about them (ProjectorThread). */
+export interface ProjectionThreadReport {
+  /** Its runner's statuses, or `undefined` while it does not answer. */
+  status(): Promise<ProjectionStatus[] | undefined>;
+  /** Why it is down, while it is down after a failure (not after a stop). */
+  failure(): string | undefined;
+}
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -173,7 +182,7 @@ export class ProjectionRunner {
   private readonly failpointSpec: string | undefined;
   private readonly logger: RunnerLogger;
   private readonly now: () => number;
-  private readonly threadStatus: (() => Promise<ProjectionStatus[] | undefined>) | undefined;
+  private readonly thread: ProjectionThreadReport | undefined;
 
   constructor(
     readonly eventStore: EventStore,
@@ -207,7 +216,7 @@ export class ProjectionRunner {
     this.failpointSpec = options.failpoint ?? process.env.RDM_FAILPOINT;
     this.logger = options.logger ?? new Logger('Projections');
     this.now = options.now ?? Date.now;
-    this.threadStatus = options.threadStatus;
+    this.thread = options.thread;
   }
 
   get projections(): Projection[] {
@@ -264,8 +273,16 @@ export class ProjectionRunner {
 
   /** Lag and state of every projection, for /health and /metrics (works in a process that only reads). */
   async status(): Promise<ProjectionStatus[]> {
-    const fromThread = await this.threadStatus?.();
+    const fromThread = await this.thread?.status();
     if (fromThread) return fromThread;
+    const statuses = await this.localStatus();
+    const failure = this.thread?.failure();
+    return failure
+      ? statuses.map((status) => ({ ...status, phase: 'retrying' as const, lastError: failure }))
+      : statuses;
+  }
+
+  private async localStatus(): Promise<ProjectionStatus[]> {
     const head = await this.eventStore.headPosition();
     const now = this.now();
     return Promise.all(

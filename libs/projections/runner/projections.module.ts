@@ -79,7 +79,7 @@ export class ProjectionsModule {
           useFactory: (eventStore: EventStore, readStore: ReadStore) =>
             new ProjectionRunner(eventStore, readStore, options.projections ?? ALL_PROJECTIONS, {
               ...options.options,
-              threadStatus: thread && (() => thread.status()),
+              thread,
             }),
         },
         ProjectionRunnerLifecycle,

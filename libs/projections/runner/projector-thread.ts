@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { MessagePort, parentPort, Worker } from 'node:worker_threads';
-import type { ProjectionRunner, ProjectionStatus, RunnerLogger } from './projection-runner';
+import type {
+  ProjectionRunner,
+  ProjectionStatus,
+  ProjectionThreadReport,
+  RunnerLogger,
+} from './projection-runner';
 
 /**
  * The projections of an API process, run in a worker thread of it (PROJECTOR_THREAD=worker).
@@ -16,9 +21,10 @@ import type { ProjectionRunner, ProjectionStatus, RunnerLogger } from './project
  * `serveProjectorThread`. This side starts it, answers `status()` from it, restarts it if it dies, and on
  * `stop()` lets it commit what it applied and close its stores before the API closes its own.
  */
-export class ProjectorThread {
+export class ProjectorThread implements ProjectionThreadReport {
   private worker: Worker | undefined;
   private stopping = false;
+  private down: string | undefined;
   private restartDelayMs = INITIAL_RESTART_DELAY_MS;
   private restartTimer: NodeJS.Timeout | undefined;
   private nextRequest = 0;
@@ -66,9 +72,14 @@ export class ProjectorThread {
     });
   }
 
+  failure(): string | undefined {
+    return this.down;
+  }
+
   /** Asks the thread to commit what it applied and close its stores; resolves when it has exited. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.down = undefined;
     clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (!worker) return;
@@ -92,6 +103,7 @@ export class ProjectorThread {
         return;
       case 'running':
         this.restartDelayMs = INITIAL_RESTART_DELAY_MS;
+        this.down = undefined;
         return;
       default: {
         const unknown: never = message;
@@ -106,7 +118,8 @@ export class ProjectorThread {
     for (const answer of [...this.pending.values()]) answer(undefined);
     if (this.stopping) return;
     // Its checkpoints are in the read store: a new thread resumes where this one last committed.
-    this.logger.error(`Projector thread exited (code ${code}); restarting in ${this.restartDelayMs} ms`);
+    this.down = `Projector thread exited (code ${code}); restarting in ${this.restartDelayMs} ms`;
+    this.logger.error(this.down);
     this.restartTimer = setTimeout(() => this.start(), this.restartDelayMs);
     this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
   }
