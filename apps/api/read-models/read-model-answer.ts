@@ -107,6 +107,7 @@ export class ReadModelAnswerInterceptor implements NestInterceptor {
     }
     return next.handle().pipe(
       map((answer: unknown) => {
+        if (answer === undefined) return answer; // nothing to keep (no body)
         const serialised = JSON.stringify(answer);
         this.answers.set(url, etag, serialised);
         answerWith(reply, { headers: json });
