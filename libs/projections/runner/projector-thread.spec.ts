@@ -4,20 +4,9 @@ import * as path from 'node:path';
 import { releaseDashboardProjection } from '../release-dashboard/release-dashboard.projection';
 import { ProjectionRunner } from './projection-runner';
 import { ProjectorThread } from './projector-thread';
-import { QUIET_LOGGER, TempStores } from './testing';
+import { QUIET_LOGGER, TempStores, until } from './testing';
 
 const FIXTURE = path.join(__dirname, 'testing/fixtures/dies-once.worker.js');
-
-/** Polls `check` until it returns a value, failing after 20 s. */
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('ProjectorThread', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-projector-thread-'));
@@ -32,7 +21,8 @@ describe('ProjectorThread', () => {
     };
     const thread = new ProjectorThread(FIXTURE, { marker: path.join(dir, 'marker') }, logger);
     thread.start();
-    const statuses = await eventually(() => thread.status());
+    let statuses: unknown;
+    await until(async () => (statuses = await thread.status()) !== undefined, 'the restarted thread', 20_000);
     expect(statuses).toEqual([{ name: 'fixture', phase: 'live' }]);
     expect(thread.failure()).toBeUndefined();
     expect(lines).toEqual([
@@ -63,7 +53,8 @@ describe('ProjectorThread', () => {
     );
     try {
       thread.start();
-      const failure = await eventually(() => thread.failure());
+      await until(() => thread.failure() !== undefined, 'the thread to fail', 20_000);
+      const failure = thread.failure();
       expect(failure).toMatch(/^Projector thread exited \(code 3\); restarting in \d+ ms$/);
       expect(await runner.status()).toEqual([
         expect.objectContaining({
