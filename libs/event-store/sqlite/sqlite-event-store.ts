@@ -27,6 +27,7 @@ import {
   WrongExpectedVersion,
 } from '../errors';
 import { GroupCommitter } from './group-commit';
+import { firstRows, LimitedStatements, limitClause } from './literal-limit';
 import { openDatabase, SynchronousMode } from './open-database';
 import { PullSubscription } from './pull-subscription';
 import { migrate } from './schema';
@@ -129,10 +130,10 @@ export class SqliteEventStore implements EventStore {
     let rows: EventRow[];
     if (direction === 'forwards') {
       const start = from === 'start' ? 0n : from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from;
-      rows = this.statements.readForwards.all(stream, start, maxCount) as EventRow[];
+      rows = this.statements.readForwards.all(maxCount, stream, start) as EventRow[];
     } else {
       const start = from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from === 'start' ? 0n : from;
-      rows = this.statements.readBackwards.all(stream, start, maxCount) as EventRow[];
+      rows = this.statements.readBackwards.all(maxCount, stream, start) as EventRow[];
     }
     if (rows.length === 0 && this.currentRevision(stream) === undefined) throw new StreamNotFound(stream);
     return rows.map(toRecordedEvent);
@@ -200,11 +201,7 @@ export class SqliteEventStore implements EventStore {
       start,
       {
         fetch: (after) => {
-          const rows = this.statements.readForwards.all(
-            stream,
-            after + 1n,
-            BigInt(this.pageSize),
-          ) as EventRow[];
+          const rows = this.statements.readForwards.all(this.pageSize, stream, after + 1n) as EventRow[];
           const events = rows.map(toRecordedEvent);
           return { events, cursor: events.length ? events[events.length - 1].revision : after };
         },
@@ -333,7 +330,7 @@ export class SqliteEventStore implements EventStore {
       const at = expected === 'no_stream' ? 0n : expected + 1n;
       const found =
         at <= current
-          ? (this.statements.readForwards.get(stream, at, 1n) as EventRow | undefined)
+          ? (this.statements.readForwards.all(1, stream, at)[0] as EventRow | undefined)
           : undefined;
       if (found && toRecordedEvent(found).id === events[0].id) firstRevision = at;
     } else {
@@ -342,7 +339,7 @@ export class SqliteEventStore implements EventStore {
       firstRevision = found && toRecordedEvent(found).revision;
     }
     if (firstRevision === undefined) return undefined;
-    const rows = this.statements.readForwards.all(stream, firstRevision, BigInt(events.length)) as EventRow[];
+    const rows = this.statements.readForwards.all(events.length, stream, firstRevision) as EventRow[];
     const stored = rows.map(toRecordedEvent);
     events.forEach((event, i) => {
       const row = stored[i];
@@ -393,23 +390,24 @@ export class SqliteEventStore implements EventStore {
     const types = filter?.eventTypes ?? [];
     const filtered = categories.length > 0 || types.length > 0;
     const limit = filtered && upTo - after > SCAN_WINDOW ? after + SCAN_WINDOW : upTo;
-    const statement = this.readAllStatement(categories.length, types.length);
-    const rows = statement.all(after, limit, ...categories, ...types, BigInt(maxCount)) as EventRow[];
+    const statement = this.readAllStatement(categories.length, types.length, maxCount);
+    const rows = firstRows(statement.all(after, limit, ...categories, ...types) as EventRow[], maxCount);
     const events = rows.map(toRecordedEvent);
     // A full page may stop before `limit`; a short page means everything up to `limit` was examined.
     const scannedTo = rows.length >= maxCount ? events[events.length - 1].position : limit;
     return { events, scannedTo };
   }
 
-  private readAllStatement(categoryCount: number, typeCount: number): Database.Statement {
-    const key = `${categoryCount}:${typeCount}`;
+  private readAllStatement(categoryCount: number, typeCount: number, maxCount: number): Database.Statement {
+    const limit = limitClause(maxCount);
+    const key = `${categoryCount}:${typeCount}${limit}`;
     let statement = this.readAllStatements.get(key);
     if (!statement) {
       const conditions = ['position > ?', 'position <= ?'];
       if (categoryCount) conditions.push(`category IN (${placeholders(categoryCount)})`);
       if (typeCount) conditions.push(`type IN (${placeholders(typeCount)})`);
       statement = this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`)
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position${limit}`)
         .safeIntegers(true)
         .raw(true);
       this.readAllStatements.set(key, statement);
@@ -478,11 +476,12 @@ function prepare(db: Database.Database) {
     lastRevision: statement('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
     head: statement('SELECT MAX(position) AS position FROM events'),
     findRecentId: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision > ? AND id = ?`),
-    readForwards: rows(
-      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    // Limits written into the SQL: see literal-limit.ts.
+    readForwards: new LimitedStatements((limit) =>
+      rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC${limit}`),
     ),
-    readBackwards: rows(
-      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    readBackwards: new LimitedStatements((limit) =>
+      rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC${limit}`),
     ),
     getMetadata: statement('SELECT metadata, meta_revision FROM stream_metadata WHERE stream = ?'),
     putMetadata: statement(

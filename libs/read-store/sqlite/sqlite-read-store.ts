@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { JsonPrimitive } from '@rdm/domain/shared';
+import { firstRows, limitClause } from '@rdm/event-store/sqlite/literal-limit';
 import { openDatabase, SynchronousMode } from '@rdm/event-store/sqlite/open-database';
 import { CheckpointNotAdvanced, ReadStoreUnavailable } from '../errors';
 import {
@@ -205,9 +206,8 @@ export class SqliteReadStore implements ReadStore {
     let sql = 'SELECT body FROM documents WHERE collection = ?' + filterSql(plan.filter.predicates, params);
     if (plan.after) sql += ` AND ${keysetSql(plan.sort, plan.after, params)}`;
     sql += ` ORDER BY ${plan.sort.map((key) => `${keySql(key.field)} ${key.direction.toUpperCase()}`).join(', ')}`;
-    sql += ' LIMIT ?';
-    params.push(plan.limit + 1);
-    const bodies = this.statement(sql, true).all(...params) as string[];
+    sql += limitClause(plan.limit + 1); // written in, not bound: see literal-limit.ts
+    const bodies = firstRows(this.statement(sql, true).all(...params) as string[], plan.limit + 1);
     return toPage(
       bodies.map((body) => JSON.parse(body) as T),
       plan,
