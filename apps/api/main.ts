@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { loadConfig } from '@rdm/application';
+import { applyHeapGrowth, loadConfig } from '@rdm/application';
 import { ApiKeysService } from '@rdm/application/auth';
 import { createApp } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  applyHeapGrowth(config);
   const app = await createApp(config);
   await app.init();
   const bootstrapKey = await app.get(ApiKeysService).ensureAdminKey(config.ADMIN_API_KEY);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ApplicationModule, loadConfig, StoresModule } from '@rdm/application';
+import { ApplicationModule, applyHeapGrowth, loadConfig, StoresModule } from '@rdm/application';
 import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
 
@@ -12,6 +12,7 @@ import { ProjectionsModule } from '@rdm/projections/runner';
 async function main(): Promise<void> {
   process.env.RDM_ROLE = 'projector';
   const config = loadConfig();
+  applyHeapGrowth(config);
   @Module({
     imports: [
       StoresModule.forRoot(config),

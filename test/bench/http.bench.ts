@@ -19,7 +19,7 @@
  * Environment: BENCH_ADAPTERS (express,fastify; one name to measure only it), BENCH_DURATION (s per run,
  * default 15), BENCH_CONNECTIONS (64), BENCH_LOG_LEVEL (warn; `info` logs every request), BENCH_SYNCHRONOUS
  * (FULL; NORMAL to see what the fsyncs cost), BENCH_PROJECTOR_THREAD (main: the projections on the API's
- * loop instead of its worker thread), BENCH_CPU_PROF=1 (profile the API during the commands and
+ * loop instead of its worker thread), BENCH_HEAP_GROWTH_PERCENT (the API's HEAP_GROWTH_PERCENT; 0 = V8's own), BENCH_CPU_PROF=1 (profile the API during the commands and
  * the queries runs and print the top functions), BENCH_DIR (where the temp data dir goes),
  * BENCH_JSON=<file> (write the figures as JSON).
  */
@@ -36,6 +36,7 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
 const PROJECTOR_THREAD = process.env.BENCH_PROJECTOR_THREAD;
+const HEAP_GROWTH_PERCENT = process.env.BENCH_HEAP_GROWTH_PERCENT;
 const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .split(',')
   .map((name) => name.trim())
@@ -622,6 +623,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
       RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
       SQLITE_SYNCHRONOUS: SYNCHRONOUS,
       ...(PROJECTOR_THREAD ? { PROJECTOR_THREAD } : {}),
+      ...(HEAP_GROWTH_PERCENT ? { HEAP_GROWTH_PERCENT } : {}),
       ...(CPU_PROF ? { RDM_CPU_PROFILE_DIR: profileDir } : {}),
     },
     /listening on (http:\/\/\S+)/,

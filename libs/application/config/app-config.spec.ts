@@ -27,6 +27,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER="koa".*express, fastify/);
   });
 
+  it('bounds how far the heap grows past its live size, and refuses a value V8 would not take', () => {
+    expect(loadConfig({}).HEAP_GROWTH_PERCENT).toBe(30);
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).HEAP_GROWTH_PERCENT).toBe(0); // V8's own heuristics
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '-5' })).toThrow(/HEAP_GROWTH_PERCENT/);
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: 'some' })).toThrow(/HEAP_GROWTH_PERCENT/);
+  });
+
   it('requires a connection string when EventStoreDB is chosen', () => {
     expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(
       /EVENTSTORE_CONNECTION_STRING is required/,

@@ -73,6 +73,18 @@ export class AppConfig {
   MAX_BODY_BYTES = 1024 * 1024;
 
   /**
+   * How far V8 lets the heap grow past what survived its last full collection before it collects again,
+   * in percent (V8's --heap-growing-percent; 0 = V8's own heuristics). Under load those let it grow to
+   * several times the live heap: bench:http's API peaked at ~480 MB RSS with ~50 MB live. 30 kept it at
+   * ~330 MB for ~8 % fewer commands/s (test/README.md). Applies to the whole process (its threads too).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(400)
+  HEAP_GROWTH_PERCENT = 30;
+
+  /**
    * The Nest HTTP platform under the API; both behave the same (apps/api/http), they differ in speed:
    * Fastify, the default, answered 1.4-1.5× the queries of Express in bench:http, and as many commands or more.
    */
