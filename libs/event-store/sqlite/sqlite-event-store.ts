@@ -27,7 +27,7 @@ import {
   WrongExpectedVersion,
 } from '../errors';
 import { GroupCommitter } from './group-commit';
-import { firstRows, LimitedStatements, limitClause } from './literal-limit';
+import { LimitedStatements } from './literal-limit';
 import { openDatabase, SynchronousMode } from './open-database';
 import { PullSubscription } from './pull-subscription';
 import { migrate } from './schema';
@@ -88,7 +88,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
   private readonly statements: ReturnType<typeof prepare>;
-  private readonly readAllStatements = new Map<string, Database.Statement>();
+  private readonly readAllQueries = new Map<string, LimitedStatements<Database.Statement>>();
   private readonly readAtStatements = new Map<number, Database.Statement>();
   private readonly insertStatements = new Map<number, Database.Statement>();
   private readonly appends: BroadcastChannel | undefined;
@@ -390,29 +390,32 @@ export class SqliteEventStore implements EventStore {
     const types = filter?.eventTypes ?? [];
     const filtered = categories.length > 0 || types.length > 0;
     const limit = filtered && upTo - after > SCAN_WINDOW ? after + SCAN_WINDOW : upTo;
-    const statement = this.readAllStatement(categories.length, types.length, maxCount);
-    const rows = firstRows(statement.all(after, limit, ...categories, ...types) as EventRow[], maxCount);
+    const statements = this.readAllStatements(categories.length, types.length);
+    const rows = statements.all(maxCount, after, limit, ...categories, ...types) as EventRow[];
     const events = rows.map(toRecordedEvent);
     // A full page may stop before `limit`; a short page means everything up to `limit` was examined.
     const scannedTo = rows.length >= maxCount ? events[events.length - 1].position : limit;
     return { events, scannedTo };
   }
 
-  private readAllStatement(categoryCount: number, typeCount: number, maxCount: number): Database.Statement {
-    const limit = limitClause(maxCount);
-    const key = `${categoryCount}:${typeCount}${limit}`;
-    let statement = this.readAllStatements.get(key);
-    if (!statement) {
+  private readAllStatements(categoryCount: number, typeCount: number): LimitedStatements<Database.Statement> {
+    const key = `${categoryCount}:${typeCount}`;
+    let statements = this.readAllQueries.get(key);
+    if (!statements) {
       const conditions = ['position > ?', 'position <= ?'];
       if (categoryCount) conditions.push(`category IN (${placeholders(categoryCount)})`);
       if (typeCount) conditions.push(`type IN (${placeholders(typeCount)})`);
-      statement = this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position${limit}`)
-        .safeIntegers(true)
-        .raw(true);
-      this.readAllStatements.set(key, statement);
+      statements = new LimitedStatements((limit) =>
+        this.db
+          .prepare(
+            `SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position${limit}`,
+          )
+          .safeIntegers(true)
+          .raw(true),
+      );
+      this.readAllQueries.set(key, statements);
     }
-    return statement;
+    return statements;
   }
 
   /** `position IN (?, …)` with `size` placeholders; sizes are powers of two, so a handful of statements. */
