@@ -6,7 +6,9 @@ import {
   SEGMENT_SIZE,
   TimelineEntry,
   TimelineReleaseDoc,
+  RFC_LINKS_PER_PAGE,
   TimelineRfcDoc,
+  TimelineRfcLinksDoc,
   timelineEntry,
   TimelineSegmentDoc,
 } from './release-timeline.projection';
@@ -81,15 +83,39 @@ describe('release timeline projection (given events → then documents)', () => 
       'RfcClosed',
     ]);
     expect(docs.rfcs['rfc-1'] as unknown as TimelineRfcDoc).toMatchObject({
-      releaseIds: ['r1', 'r2'],
       title: 'Upgrade payments',
+      linkPages: 1,
     });
+    expect(docs.rfcLinks['rfc-1|000000']).toMatchObject({ releaseIds: ['r1', 'r2'] });
     expect(docs.releases.r1 as unknown as TimelineReleaseDoc).toMatchObject({
       planned: true,
       rfcIds: ['rfc-1'],
       entryCount: 5,
       firstPosition: '00000000000000000000',
     });
+  });
+
+  it('an RFC many releases reuse keeps their links in pages, and fans its decisions out to all of them', async () => {
+    const count = RFC_LINKS_PER_PAGE * 2 + 3;
+    const story = new Story().rfc('std-1', { changeType: 'standard', title: 'Routine deploy' });
+    for (let i = 0; i < count; i++) story.plan(`r${i}`, { rfcIds: ['std-1'] });
+    story.rfcClosed('std-1', 'successful');
+    const docs = await projectEvents(projection, story.events);
+    expect(docs.rfcs['std-1']).toMatchObject({ linkPages: 3 });
+    const pages = ['std-1|000000', 'std-1|000001', 'std-1|000002'].map(
+      (id) => docs.rfcLinks[id] as unknown as TimelineRfcLinksDoc,
+    );
+    expect(pages.map((page) => page.releaseIds.length)).toEqual([RFC_LINKS_PER_PAGE, RFC_LINKS_PER_PAGE, 3]);
+    expect(pages.flatMap((page) => page.releaseIds)).toEqual(
+      Array.from({ length: count }, (_, i) => `r${i}`),
+    );
+    for (const releaseId of ['r0', `r${RFC_LINKS_PER_PAGE}`, `r${count - 1}`])
+      expect(entriesOf(docs, releaseId, story.events).map((e) => e.eventType)).toEqual([
+        'RfcRaised',
+        'RfcAuthorized', // a standard change is pre-authorized
+        'ReleasePlanned',
+        'RfcClosed',
+      ]);
   });
 
   it('an RFC linked after planning brings its history along, at its original positions', async () => {

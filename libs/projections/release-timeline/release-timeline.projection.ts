@@ -22,11 +22,22 @@ export const RELEASE_TIMELINE = 'releaseTimeline';
  * - `releases`: per release, its name, totals, what entries need (task names, deployment environments) and
  *   `segmentStarts` (the first position of each segment: the last one is the tail new entries go to; the
  *   others place an out-of-order entry, see `TimelineWriter.entry`);
- * - `rfcs`: per RFC, the releases it is linked to (RFC events fan out to them) and its own history, which
- *   is copied into a release's timeline when the RFC is linked (an RFC is usually raised and authorized
- *   before the release exists).
+ * - `rfcs`: per RFC, its own history, which is copied into a release's timeline when the RFC is linked (an
+ *   RFC is usually raised and authorized before the release exists), and how many pages of links it has;
+ * - `rfcLinks`: the releases an RFC is linked to (its events fan out to them), in pages of up to
+ *   RFC_LINKS_PER_PAGE (`id` = `<rfcId>|<n, 6 digits>`): a link rewrites the last page only. v3 kept them in
+ *   the RFC's document, rewritten whole by every link — quadratic for an RFC that many releases reuse (a
+ *   standard change): 63 KB per new release after 1,600 releases in bench:http.
  */
-export const TIMELINE_COLLECTIONS = { segments: 'segments', releases: 'releases', rfcs: 'rfcs' } as const;
+export const TIMELINE_COLLECTIONS = {
+  segments: 'segments',
+  releases: 'releases',
+  rfcs: 'rfcs',
+  rfcLinks: 'rfcLinks',
+} as const;
+
+/** Releases per `rfcLinks` page (~10 KB of ids at most). */
+export const RFC_LINKS_PER_PAGE = 256;
 
 /**
  * Entries per segment. Live, every event for a release rewrites its tail segment (one commit per event
@@ -114,9 +125,20 @@ export type TimelineRfcDoc = {
   id: string;
   rfcId: string;
   title: string | null;
-  releaseIds: string[];
   history: HistoryItem[];
+  /** Pages in `rfcLinks` (0, 1 … linkPages - 1); the last one takes new links. */
+  linkPages: number;
 };
+
+export type TimelineRfcLinksDoc = {
+  id: string;
+  rfcId: string;
+  n: number;
+  releaseIds: string[];
+};
+
+export const timelineRfcLinksId = (rfcId: string, n: number): string =>
+  `${rfcId}|${String(n).padStart(6, '0')}`;
 
 export type TimelineTotals = {
   rfcs: number;
@@ -172,7 +194,8 @@ export const releaseTimelineProjection: Projection = {
   name: RELEASE_TIMELINE,
   // v2: `segments` (up to SEGMENT_SIZE entries per document) replace v1's one `entries` row per event.
   // v3: entries link to their events (`HistoryItem`): no copy of the event's data, time, actor, stream.
-  version: 3,
+  // v4: an RFC's releases in pages (`rfcLinks`), not in its document.
+  version: 4,
   collections: Object.values(TIMELINE_COLLECTIONS),
   eventTypes: EVENT_TYPES,
   // Segments are big (up to ~8 KB) and only releases' tails are read again: keeping 50,000 of them peaked
@@ -233,7 +256,8 @@ async function linkingEvent(
       if (event.type === 'RfcRaised') rfc.title = event.data.title;
       const item = historyItem(recorded, 'rfc', rfcSummary(event, rfc.title));
       rfc.history.push(item);
-      for (const releaseId of rfc.releaseIds) await writer.entry(await writer.release(releaseId), item);
+      for (const releaseId of await writer.linkedReleases(rfc))
+        await writer.entry(await writer.release(releaseId), item);
       return writer.writes();
     }
     case 'ReleasePlanned': {
@@ -571,9 +595,12 @@ class TimelineWriter {
   // Arrays, not Maps: one event touches one or two documents of each kind (an RFC fans out to a few).
   private readonly releases: TimelineReleaseDoc[] = [];
   private readonly rfcs: TimelineRfcDoc[] = [];
+  private readonly linkPages: TimelineRfcLinksDoc[] = [];
   private readonly segments: TimelineSegmentDoc[] = [];
   /** Segments changed by this event (a full tail loaded only to find it full is not rewritten). */
   private readonly dirty: TimelineSegmentDoc[] = [];
+  /** Link pages changed by this event (pages read for a fan-out are not rewritten). */
+  private readonly dirtyLinks: TimelineRfcLinksDoc[] = [];
 
   constructor(private readonly load: LoadDocument) {}
 
@@ -598,26 +625,65 @@ class TimelineWriter {
       id: rfcId,
       rfcId,
       title: null,
-      releaseIds: [],
       history: [],
+      linkPages: 0,
     };
     this.rfcs.push(doc);
     return doc;
   }
 
-  /** Links an RFC to a release: later RFC events fan out to it, and its history so far is copied in. */
+  /**
+   * Links an RFC to a release: later RFC events fan out to it, and its history so far is copied in. The
+   * release's own list says whether they are linked already (it is short; the RFC's may be long).
+   */
   async link(releaseId: string, rfcId: string): Promise<TimelineRfcDoc> {
     const rfc = await this.rfc(rfcId);
     const release = await this.release(releaseId);
-    if (!release.rfcIds.includes(rfcId)) {
-      release.rfcIds.push(rfcId);
-      release.totals.rfcs++;
-    }
-    if (!rfc.releaseIds.includes(releaseId)) {
-      rfc.releaseIds.push(releaseId);
-      for (const item of rfc.history) await this.entry(release, item);
-    }
+    if (release.rfcIds.includes(rfcId)) return rfc;
+    release.rfcIds.push(rfcId);
+    release.totals.rfcs++;
+    await this.addLink(rfc, releaseId);
+    for (const item of rfc.history) await this.entry(release, item);
     return rfc;
+  }
+
+  /** The releases linked to the RFC, in link order (every page read: RFC events are few). */
+  async linkedReleases(rfc: TimelineRfcDoc): Promise<string[]> {
+    const releaseIds: string[] = [];
+    for (let n = 0; n < rfc.linkPages; n++)
+      releaseIds.push(...(await this.linkPage(rfc.rfcId, n)).releaseIds);
+    return releaseIds;
+  }
+
+  private async addLink(rfc: TimelineRfcDoc, releaseId: string): Promise<void> {
+    const last = rfc.linkPages > 0 ? await this.linkPage(rfc.rfcId, rfc.linkPages - 1) : undefined;
+    if (last && last.releaseIds.length < RFC_LINKS_PER_PAGE) {
+      last.releaseIds.push(releaseId);
+      this.changedLinks(last);
+      return;
+    }
+    const page: TimelineRfcLinksDoc = {
+      id: timelineRfcLinksId(rfc.rfcId, rfc.linkPages),
+      rfcId: rfc.rfcId,
+      n: rfc.linkPages,
+      releaseIds: [releaseId],
+    };
+    rfc.linkPages++;
+    this.linkPages.push(page);
+    this.changedLinks(page);
+  }
+
+  private async linkPage(rfcId: string, n: number): Promise<TimelineRfcLinksDoc> {
+    for (const doc of this.linkPages) if (doc.n === n && doc.rfcId === rfcId) return doc;
+    const id = timelineRfcLinksId(rfcId, n);
+    const doc = await this.load<TimelineRfcLinksDoc>(C.rfcLinks, id);
+    if (!doc) throw new Error(`${RELEASE_TIMELINE}: RFC links page ${id} is missing`);
+    this.linkPages.push(doc);
+    return doc;
+  }
+
+  private changedLinks(page: TimelineRfcLinksDoc): void {
+    if (!this.dirtyLinks.includes(page)) this.dirtyLinks.push(page);
   }
 
   /**
@@ -698,6 +764,7 @@ class TimelineWriter {
     for (const doc of this.dirty) writes.push(upsert(C.segments, doc));
     for (const doc of this.releases) writes.push(upsert(C.releases, doc));
     for (const doc of this.rfcs) writes.push(upsert(C.rfcs, doc));
+    for (const doc of this.dirtyLinks) writes.push(upsert(C.rfcLinks, doc));
     return writes;
   }
 }
