@@ -29,6 +29,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@rdm/application';
+import { BENCH_MODEL } from './support/bench-model';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -147,33 +148,6 @@ async function inParallel<T>(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-const BENCH_MODEL = {
-  definition: {
-    name: 'Bench: staging → production',
-    releaseType: 'software-deployment',
-    description: 'Two environments, one task each, readiness before release.',
-    roles: [{ role: 'release-manager', responsibilities: ['plan the release'] }],
-    stages: [
-      {
-        name: 'plan',
-        deliverables: ['release plan'],
-        handoff: 'ops',
-        escalationPoint: 'release-manager',
-        targetDurationHours: 8,
-      },
-    ],
-    environmentPath: ['staging', 'production'],
-    taskTemplates: [{ name: 'Deploy package', workGroup: 'platform', order: 1, environments: [] }],
-    rigor: {
-      requiresAuthorizedChangeBeforeProduction: true,
-      requiresOperationalReadinessBeforeRelease: true,
-      deploymentControlledByChange: false,
-    },
-    earlyLifeSupportDays: 7,
-    documentation: [],
-  },
-};
 
 interface Seed {
   modelId: string;
