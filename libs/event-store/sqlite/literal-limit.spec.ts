@@ -93,5 +93,27 @@ describe('literal limits', () => {
       expect(boundLimits()).toEqual([]);
       await store.close();
     });
+
+    it('prepares one statement per power of two of an $in list, not one per length', async () => {
+      const store = new SqliteReadStore({ file: path.join(dir, 'read.db') });
+      await store.commit(
+        'p',
+        Array.from({ length: 40 }, (_, i) => ({
+          kind: 'upsert' as const,
+          collection: 'things',
+          document: { id: `t${i}` },
+        })),
+        1n,
+      );
+      prepared = [];
+      for (let n = 1; n <= 40; n++) {
+        const ids = Array.from({ length: n }, (_, i) => `t${i}`);
+        const page = await store.find('things', { filter: { id: { $in: [...ids, 'missing'] } }, limit: 100 });
+        expect(page.items.map((d) => d.id).sort()).toEqual([...ids].sort());
+      }
+      const inLists = new Set(prepared.filter((sql) => / IN \(/.test(sql)));
+      expect(inLists.size).toBe(6); // 2, 4, 8, 16, 32, 64 placeholders for 2 to 41 values
+      await store.close();
+    });
   });
 });

@@ -13,8 +13,18 @@
  */
 export function literalLimit(limit: number | bigint): number | undefined {
   const wanted = Number(limit);
-  if (!(wanted < 2 ** 30)) return undefined;
-  return wanted <= 1 ? 1 : 2 ** Math.ceil(Math.log2(wanted));
+  return wanted < 2 ** 30 ? powerOfTwoAtLeast(wanted) : undefined;
+}
+
+/**
+ * The smallest power of two ≥ `n` (1 for n ≤ 1). Statements whose shape depends on a count — a limit, the
+ * placeholders of an `IN (…)` list (padded with a repeat of its first value, which `IN` ignores) — are
+ * prepared per power of two, so a query has a handful of statements instead of one per count.
+ */
+export function powerOfTwoAtLeast(n: number): number {
+  let size = 1;
+  while (size < n) size *= 2;
+  return size;
 }
 
 /** ` LIMIT <n>` for `literalLimit(limit)`, or '' when unbounded. */

@@ -20,7 +20,10 @@ export function runMigrations(
   const latest = migrations[migrations.length - 1].version;
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as Array<{ version: number; name: string }>;
+  const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as Array<{
+    version: number;
+    name: string;
+  }>;
   const current = applied.length ? applied[applied.length - 1].version : 0;
   if (current > latest) {
     throw fail(
@@ -31,7 +34,9 @@ export function runMigrations(
   for (const { version, name } of applied) {
     const ours = migrations.find((m) => m.version === version);
     if (ours && ours.name !== name) {
-      throw fail(`${file} is not a ${kind} database (its schema is "${name}"). Give the ${kind} a file of its own.`);
+      throw fail(
+        `${file} is not a ${kind} database (its schema is "${name}"). Give the ${kind} a file of its own.`,
+      );
     }
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { Migration, runMigrations } from './migrations';
 import { EventStoreUnavailable } from '../errors';
 
-
 /**
  * Append-only schema. Positions come from AUTOINCREMENT so a position is never reused, even if a
  * row were removed behind our back (tamper detection relies on gaps being visible).
@@ -41,5 +40,9 @@ const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function migrate(db: Database.Database, file: string): void {
-  runMigrations(db, file, { kind: 'event-store', migrations: MIGRATIONS, fail: (message) => new EventStoreUnavailable(message) });
+  runMigrations(db, file, {
+    kind: 'event-store',
+    migrations: MIGRATIONS,
+    fail: (message) => new EventStoreUnavailable(message),
+  });
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { JsonPrimitive } from '@rdm/domain/shared';
-import { firstRows, limitClause } from '@rdm/event-store/sqlite/literal-limit';
+import { firstRows, limitClause, powerOfTwoAtLeast } from '@rdm/event-store/sqlite/literal-limit';
 import { openDatabase, SynchronousMode } from '@rdm/event-store/sqlite/open-database';
 import { CheckpointNotAdvanced, ReadStoreUnavailable } from '../errors';
 import {
@@ -392,10 +392,15 @@ function filterSql(predicates: readonly FieldPredicate[], params: SqlValue[]): s
         sql += ` AND ${key} = ?`;
         params.push(encode(predicate.value));
         break;
-      case 'in':
-        sql += ` AND ${key} IN (${predicate.values.map(() => '?').join(', ')})`;
+      case 'in': {
+        // Padded to a power of two with its first value (see powerOfTwoAtLeast): one statement per list
+        // length would churn the statement cache (a getMany of 1 to 1,000 ids, 500 statements kept).
+        const size = powerOfTwoAtLeast(predicate.values.length);
+        sql += ` AND ${key} IN (${Array<string>(size).fill('?').join(', ')})`;
         params.push(...predicate.values.map(encode));
+        for (let i = predicate.values.length; i < size; i++) params.push(encode(predicate.values[0]));
         break;
+      }
       case 'range':
         for (const bound of predicate.bounds) {
           sql += ` AND ${key} ${RANGE_SQL[bound.op]} ?`;
