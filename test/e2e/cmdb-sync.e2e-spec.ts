@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@rdm/event-store';
-import { CmdbSyncProcessManager } from '@rdm/application/process-managers';
+import { CHECKPOINT_INTERVAL_MS, CmdbSyncProcessManager } from '@rdm/application/process-managers';
 import { ApiHarness, startApi } from '../support/api-harness';
 import { Scenario } from '../support/scenario';
 
@@ -90,5 +90,37 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
     expect(api.app.get(CmdbSyncProcessManager).skipped).toContainEqual(
       expect.objectContaining({ ciId: 'missing-dev', code: 'ci.not-found' }),
     );
+  });
+
+  it('saves its checkpoint at most once per interval while busy, and at the last event handled when it stops', async () => {
+    const manager = api.app.get(CmdbSyncProcessManager);
+    const checkpoint = () => api.store.getStreamMetadata('checkpoint-cmdbSync');
+    await settle();
+    manager.checkpointIntervalMs = 3_600_000; // nothing but the first save and the stop's within the test
+    const modelId = await scenario.model();
+    const rfcId = await scenario.standardRfc(['payments']);
+    await scenario.ci('busy-dev', 'development', { version: '0' });
+    const before = await checkpoint();
+    let lastDeployment = -1n;
+    for (let i = 1; i <= 5; i++) {
+      const releaseId = await scenario.release({
+        modelId,
+        rfcIds: [rfcId],
+        manifest: [{ ciId: 'busy-dev', environment: 'development', attributes: { version: String(i) } }],
+      });
+      await scenario.deploy(releaseId, 'development');
+      const events = await api.store.readStream(`release-${releaseId}`);
+      lastDeployment = events.find((e) => e.type === 'DeployedToEnvironment')!.position;
+    }
+    await settle();
+    expect((await ciState('busy-dev')).attributes).toEqual({ version: '5' });
+    expect((await checkpoint()).metaRevision - before.metaRevision).toBeLessThanOrEqual(1n); // 5 deployments
+
+    await manager.stop();
+    const saved = await checkpoint();
+    expect(saved.metaRevision - before.metaRevision).toBeLessThanOrEqual(2n);
+    expect(BigInt(saved.metadata.position as string)).toBe(lastDeployment); // the last event it handled
+    manager.checkpointIntervalMs = CHECKPOINT_INTERVAL_MS;
+    await manager.start();
   });
 });
