@@ -22,7 +22,7 @@ import { ApiKeysService } from '../../libs/application/auth';
 import { ExecuteDomainCommand } from '../../libs/application/commands/cqrs';
 import { createApp } from '../../apps/api/bootstrap';
 import { PlanReleaseDto } from '../../apps/api/releases/release.dto';
-import { BENCH_MODEL } from './support/bench-model';
+import { BENCH_MODEL, BENCH_RFC } from './support/bench-model';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2000);
 const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_command-path-bench-secret-0000001';
@@ -86,22 +86,7 @@ async function main(): Promise<void> {
     );
     console.log(`${ROUNDS} requests per figure, one at a time, after as many to warm up\n`);
     const modelId = String(JSON.parse((await call('POST', '/v1/release-models', BENCH_MODEL)).body).id);
-    const rfcId = String(
-      JSON.parse(
-        (
-          await call('POST', '/v1/rfcs', {
-            title: 'Bench change',
-            changeType: 'normal',
-            risk: 'low',
-            impact: 'low',
-            services: ['payments'],
-            affectedCis: [],
-            justification: 'benchmark',
-            backOutPlan: 'redeploy',
-          })
-        ).body,
-      ).id,
-    );
+    const rfcId = String(JSON.parse((await call('POST', '/v1/rfcs', BENCH_RFC)).body).id);
     await call('POST', `/v1/rfcs/${rfcId}/assessment`, { risk: 'low', impact: 'low', assessment: 'ok' });
     await call('POST', `/v1/rfcs/${rfcId}/authorization`, { authority: 'CAB' });
     for (let i = 0; i < 100; i++)

@@ -29,7 +29,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@rdm/application';
-import { BENCH_MODEL } from './support/bench-model';
+import { BENCH_MODEL, BENCH_RFC } from './support/bench-model';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -161,20 +161,7 @@ interface Seed {
 
 async function seed(base: string): Promise<Seed> {
   const modelId = String((await must(base, 'POST', '/v1/release-models', BENCH_MODEL)).body.id);
-  const rfcId = String(
-    (
-      await must(base, 'POST', '/v1/rfcs', {
-        title: 'Bench change',
-        changeType: 'normal',
-        risk: 'low',
-        impact: 'low',
-        services: ['payments'],
-        affectedCis: [],
-        justification: 'benchmark',
-        backOutPlan: 'redeploy',
-      })
-    ).body.id,
-  );
+  const rfcId = String((await must(base, 'POST', '/v1/rfcs', BENCH_RFC)).body.id);
   await must(base, 'POST', `/v1/rfcs/${rfcId}/assessment`, { risk: 'low', impact: 'low', assessment: 'ok' });
   await must(base, 'POST', `/v1/rfcs/${rfcId}/authorization`, { authority: 'CAB' });
   const ciPairs = 500;

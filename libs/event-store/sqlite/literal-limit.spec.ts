@@ -38,6 +38,18 @@ describe('literal limits', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    /** A read store holding documents t0, t1, … in collection `things`. */
+    async function readStoreWithThings(count: number): Promise<SqliteReadStore> {
+      const store = new SqliteReadStore({ file: path.join(dir, 'read.db') });
+      const things = Array.from({ length: count }, (_, i) => ({ id: `t${i}` }));
+      await store.commit(
+        'p',
+        things.map((document) => ({ kind: 'upsert' as const, collection: 'things', document })),
+        1n,
+      );
+      return store;
+    }
+
     // A statement with `LIMIT ?` is prepared again on every run (see literal-limit.ts).
     const boundLimits = () => prepared.filter((sql) => /LIMIT\s+\?/i.test(sql));
 
@@ -76,16 +88,7 @@ describe('literal limits', () => {
     });
 
     it('pages read-model documents with the limit written in', async () => {
-      const store = new SqliteReadStore({ file: path.join(dir, 'read.db') });
-      await store.commit(
-        'p',
-        Array.from({ length: 5 }, (_, i) => ({
-          kind: 'upsert' as const,
-          collection: 'things',
-          document: { id: `t${i}` },
-        })),
-        1n,
-      );
+      const store = await readStoreWithThings(5);
       const page = await store.find('things', { limit: 2 });
       expect(page.items.map((d) => d.id)).toEqual(['t0', 't1']);
       const next = await store.find('things', { limit: 2, cursor: page.nextCursor });
@@ -95,16 +98,7 @@ describe('literal limits', () => {
     });
 
     it('prepares one statement per power of two of an $in list, not one per length', async () => {
-      const store = new SqliteReadStore({ file: path.join(dir, 'read.db') });
-      await store.commit(
-        'p',
-        Array.from({ length: 40 }, (_, i) => ({
-          kind: 'upsert' as const,
-          collection: 'things',
-          document: { id: `t${i}` },
-        })),
-        1n,
-      );
+      const store = await readStoreWithThings(40);
       prepared = [];
       for (let n = 1; n <= 40; n++) {
         const ids = Array.from({ length: n }, (_, i) => `t${i}`);

@@ -25,3 +25,15 @@ export const BENCH_MODEL = {
     documentation: [],
   },
 };
+
+/** The normal change every bench release links (assessed and authorized by the benches). */
+export const BENCH_RFC = {
+  title: 'Bench change',
+  changeType: 'normal',
+  risk: 'low',
+  impact: 'low',
+  services: ['payments'],
+  affectedCis: [],
+  justification: 'benchmark',
+  backOutPlan: 'redeploy',
+};
