@@ -18,13 +18,23 @@ export function literalLimit(limit: number | bigint): number | undefined {
 
 /**
  * The smallest power of two ≥ `n` (1 for n ≤ 1). Statements whose shape depends on a count — a limit, the
- * placeholders of an `IN (…)` list (padded with a repeat of its first value, which `IN` ignores) — are
- * prepared per power of two, so a query has a handful of statements instead of one per count.
+ * placeholders of an `IN (…)` list — are prepared per power of two, so a query has a handful of statements
+ * instead of one per count.
  */
-export function powerOfTwoAtLeast(n: number): number {
+function powerOfTwoAtLeast(n: number): number {
   let size = 1;
   while (size < n) size *= 2;
   return size;
+}
+
+/**
+ * The values of an `IN (…)` list (at least one), padded to a power of two with repeats of the first (which
+ * `IN` ignores): one statement per power of two, not per list length.
+ */
+export function paddedInList<T>(values: readonly T[]): T[] {
+  const padded = [...values];
+  for (let i = values.length, size = powerOfTwoAtLeast(values.length); i < size; i++) padded.push(values[0]);
+  return padded;
 }
 
 /** ` LIMIT <n>` for `literalLimit(limit)`, or '' when unbounded. */

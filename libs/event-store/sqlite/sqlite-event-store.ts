@@ -27,7 +27,7 @@ import {
   WrongExpectedVersion,
 } from '../errors';
 import { GroupCommitter } from './group-commit';
-import { LimitedStatements, powerOfTwoAtLeast } from './literal-limit';
+import { LimitedStatements, paddedInList } from './literal-limit';
 import { openDatabase, SynchronousMode } from './open-database';
 import { PullSubscription } from './pull-subscription';
 import { migrate } from './schema';
@@ -159,10 +159,8 @@ export class SqliteEventStore implements EventStore {
     const found = new Map<bigint, RecordedEvent>();
     for (let offset = 0; offset < distinct.length; offset += READ_AT_CHUNK) {
       const chunk = distinct.slice(offset, offset + READ_AT_CHUNK);
-      const size = powerOfTwoAtLeast(chunk.length);
-      // Padded to the statement's size with a position already asked (IN ignores the repeats).
-      const parameters = [...chunk, ...Array<bigint>(size - chunk.length).fill(chunk[0])];
-      for (const row of this.readAtStatement(size).all(...parameters) as EventRow[]) {
+      const parameters = paddedInList(chunk);
+      for (const row of this.readAtStatement(parameters.length).all(...parameters) as EventRow[]) {
         const event = toRecordedEvent(row);
         found.set(event.position, event);
       }

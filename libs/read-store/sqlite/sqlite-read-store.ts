@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { JsonPrimitive } from '@rdm/domain/shared';
-import { firstRows, limitClause, powerOfTwoAtLeast } from '@rdm/event-store/sqlite/literal-limit';
+import { firstRows, limitClause, paddedInList } from '@rdm/event-store/sqlite/literal-limit';
 import { openDatabase, SynchronousMode } from '@rdm/event-store/sqlite/open-database';
 import { CheckpointNotAdvanced, ReadStoreUnavailable } from '../errors';
 import {
@@ -39,7 +39,7 @@ export interface SqliteReadStoreOptions {
   readonly synchronous?: SynchronousMode;
   /** How long to wait for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
-  /** Page cache of this connection, in MiB (default 16: see the constructor). */
+  /** Page cache of this connection, in MiB (default openDatabase's, 16). */
   readonly cacheMib?: number;
 }
 
@@ -146,10 +146,9 @@ export class SqliteReadStore implements ReadStore {
         // defaults (4 KiB, every 4 MiB) in a measurement on the same disk.
         pageSize: 16_384,
         walAutocheckpointPages: 5_000,
-        // Queries read documents scattered over many pages; 64 MiB of 16 KiB pages filled up under the
-        // HTTP bench's queries and added ~80 MB of RSS. The OS page cache still holds the file: 16 MiB
-        // answered as many queries in bench:http and rebuilt as fast in bench:projections as 32.
-        cacheMib: options.cacheMib ?? 16,
+        // openDatabase's default (16 MiB) unless told: 64 MiB of 16 KiB pages filled up under the HTTP
+        // bench's queries and added ~80 MB of RSS, and 16 answered as many queries as 32.
+        cacheMib: options.cacheMib,
       });
     } catch (error) {
       throw new ReadStoreUnavailable(`Read store: ${(error as Error).message}`, { cause: error });
@@ -393,12 +392,11 @@ function filterSql(predicates: readonly FieldPredicate[], params: SqlValue[]): s
         params.push(encode(predicate.value));
         break;
       case 'in': {
-        // Padded to a power of two with its first value (see powerOfTwoAtLeast): one statement per list
-        // length would churn the statement cache (a getMany of 1 to 1,000 ids, 500 statements kept).
-        const size = powerOfTwoAtLeast(predicate.values.length);
-        sql += ` AND ${key} IN (${Array<string>(size).fill('?').join(', ')})`;
-        params.push(...predicate.values.map(encode));
-        for (let i = predicate.values.length; i < size; i++) params.push(encode(predicate.values[0]));
+        // Padded: one statement per list length would churn the statement cache (a getMany of 1 to 1,000
+        // ids, 500 statements kept).
+        const values = paddedInList(predicate.values);
+        sql += ` AND ${key} IN (${values.map(() => '?').join(', ')})`;
+        params.push(...values.map(encode));
         break;
       }
       case 'range':
