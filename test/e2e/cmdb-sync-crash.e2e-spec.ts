@@ -8,8 +8,9 @@ import { eventually, startChildApi } from '../support/child-api';
 import { Scenario } from '../support/scenario';
 
 /**
- * kill -9 of the real API process in the middle of the CMDB process manager (after 2 of 5 CI updates,
- * before its checkpoint), then a restart: every CI ends with exactly one change from the deployment.
+ * kill -9 of the real API process in the middle of the CMDB process manager (after the first of two
+ * deployments' CI updates committed, the second's issued, before its checkpoint), then a restart: every CI
+ * ends with exactly one change from each deployment.
  */
 describe('CMDB sync survives kill -9 mid-process-manager', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-crash-'));
@@ -26,17 +27,22 @@ describe('CMDB sync survives kill -9 mid-process-manager', () => {
     const modelId = await scenario.model();
     const rfcId = await scenario.standardRfc(['payments']);
     for (const ciId of ciIds) await scenario.ci(ciId, 'development', { version: '1.0' });
-    const releaseId = await scenario.release({
-      modelId,
-      rfcIds: [rfcId],
-      manifest: ciIds.map((ciId) => ({ ciId, environment: 'development', attributes: { version: '2.0' } })),
-    });
-    await scenario.deploy(releaseId, 'development');
+    const releaseIds: string[] = [];
+    for (const version of ['2.0', '3.0']) {
+      const releaseId = await scenario.release({
+        modelId,
+        rfcIds: [rfcId],
+        manifest: ciIds.map((ciId) => ({ ciId, environment: 'development', attributes: { version } })),
+      });
+      await scenario.deploy(releaseId, 'development');
+      releaseIds.push(releaseId);
+    }
     expect(setup.app.get(CmdbSyncProcessManager).position()).toBe(-1n); // really not running
     await setup.app.close();
 
-    // 2. The real API with a failpoint: SIGKILL right after the 2nd CI command, before the checkpoint.
-    const crashing = startChildApi({ DATA_DIR: dataDir, RDM_FAILPOINT: 'cmdb-sync:after-command:2' });
+    // 2. The real API with a failpoint: SIGKILL right after the 5th CI command (the first deployment's
+    // last; they commit together, and the second's wait for them on each CI), before the checkpoint.
+    const crashing = startChildApi({ DATA_DIR: dataDir, RDM_FAILPOINT: 'cmdb-sync:after-command:5' });
     const crash = await crashing.exited;
     if (crash.signal !== 'SIGKILL')
       throw new Error(`expected a SIGKILL, got ${JSON.stringify(crash)}:\n${crashing.output()}`);
@@ -49,31 +55,35 @@ describe('CMDB sync survives kill -9 mid-process-manager', () => {
             (await reader.readStream(`ci-${ciId}`)).filter((e) => e.type === 'CiAttributesChanged').length,
         ),
       );
-    expect(await changesPerCi()).toEqual([1, 1, 0, 0, 0]); // died half-way, as intended
+    expect(await changesPerCi()).toEqual([1, 1, 1, 1, 1]); // died half-way, as intended
 
-    // 3. Restart without the failpoint; wait for the checkpoint to pass the deployment, then stop.
-    const deployed = (await reader.readStream(`release-${releaseId}`)).find(
-      (e) => e.type === 'DeployedToEnvironment',
-    )!;
+    // 3. Restart without the failpoint; wait for the checkpoint to pass the deployments, then stop.
+    const deployed = await Promise.all(
+      releaseIds.map(
+        async (releaseId) =>
+          (await reader.readStream(`release-${releaseId}`)).find((e) => e.type === 'DeployedToEnvironment')!,
+      ),
+    );
     const restarted = startChildApi({ DATA_DIR: dataDir });
     await restarted.url;
     await eventually(async () => {
       const { metadata } = await reader.getStreamMetadata('checkpoint-cmdbSync');
-      return typeof metadata.position === 'string' && BigInt(metadata.position) >= deployed.position
+      return typeof metadata.position === 'string' && BigInt(metadata.position) >= deployed[1].position
         ? true
         : undefined;
-    }, 'the cmdb-sync checkpoint to pass the deployment');
+    }, 'the cmdb-sync checkpoint to pass the deployments');
     await restarted.stop();
 
-    expect(await changesPerCi()).toEqual([1, 1, 1, 1, 1]);
+    expect(await changesPerCi()).toEqual([2, 2, 2, 2, 2]);
     for (const ciId of ciIds) {
-      const events = await reader.readStream(`ci-${ciId}`);
-      const change = events.find((e) => e.type === 'CiAttributesChanged')!;
-      expect(change.data).toMatchObject({
-        releaseId,
-        changes: [{ attribute: 'version', from: '1.0', to: '2.0' }],
+      const changes = (await reader.readStream(`ci-${ciId}`)).filter((e) => e.type === 'CiAttributesChanged');
+      changes.forEach((change, i) => {
+        expect(change.data).toMatchObject({
+          releaseId: releaseIds[i],
+          changes: [{ attribute: 'version', from: ['1.0', '2.0'][i], to: ['2.0', '3.0'][i] }],
+        });
+        expect(change.metadata.causationId).toBe(deployed[i].id);
       });
-      expect(change.metadata.causationId).toBe(deployed.id);
     }
     await reader.close();
   });

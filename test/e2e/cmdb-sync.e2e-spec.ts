@@ -92,6 +92,90 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
     );
   });
 
+  /** Loop turns (setImmediate ticks) taken by `work`: a command awaits its group commit, one per turn. */
+  const loopTurns = async (work: () => Promise<void>): Promise<number> => {
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      await work();
+    } finally {
+      counting = false;
+    }
+    return turns;
+  };
+
+  it('handles deployments that piled up together, not one loop turn per CI command, so a busy API does not starve it', async () => {
+    const manager = api.app.get(CmdbSyncProcessManager);
+    await settle();
+    await manager.stop();
+    const modelId = await scenario.model();
+    const rfcId = await scenario.standardRfc(['payments']);
+    const ciIds = Array.from({ length: 20 }, (_, i) => `pile-${i}-dev`);
+    for (const ciId of ciIds) {
+      await scenario.ci(ciId, 'development', { version: '1' });
+      const releaseId = await scenario.release({
+        modelId,
+        rfcIds: [rfcId],
+        manifest: [{ ciId, environment: 'development', attributes: { version: '2' } }],
+      });
+      await scenario.deploy(releaseId, 'development');
+    }
+
+    // One at a time, 20 CI commands would take 20 group commits, each in its own loop turn.
+    const turns = await loopTurns(async () => {
+      await manager.start();
+      await settle();
+    });
+    for (const ciId of ciIds) expect((await ciState(ciId)).attributes).toEqual({ version: '2' });
+    expect(turns).toBeLessThan(10);
+  });
+
+  it('keeps log order on each CI when it handles piled-up deployments and rollbacks together', async () => {
+    const manager = api.app.get(CmdbSyncProcessManager);
+    await settle();
+    await manager.stop();
+    const modelId = await scenario.model();
+    const rfcId = await scenario.standardRfc(['payments']);
+    const skippedBefore = manager.skipped.length;
+    await scenario.ci('order-dev', 'development', { version: '0' });
+    await scenario.ci('order-other-dev', 'development', { version: '0' });
+    const releaseIds: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const releaseId = await scenario.release({
+        modelId,
+        rfcIds: [rfcId],
+        manifest: [
+          { ciId: 'order-dev', environment: 'development', attributes: { version: String(i) } },
+          { ciId: 'order-other-dev', environment: 'development', attributes: { version: String(i) } },
+        ],
+      });
+      await scenario.deploy(releaseId, 'development');
+      releaseIds.push(releaseId);
+    }
+    await scenario.run('release', 'RollBackRelease', {
+      releaseId: releaseIds[3],
+      environment: 'development',
+      reason: 'the fourth broke checkout',
+    });
+
+    await manager.start();
+    await settle();
+    for (const ciId of ['order-dev', 'order-other-dev']) {
+      expect((await ciState(ciId)).attributes).toEqual({ version: '3' });
+      const changes = (await ciEvents(ciId)).slice(1);
+      expect(changes.map((e) => [e.type, e.data.releaseId])).toEqual([
+        ...releaseIds.map((releaseId) => ['CiAttributesChanged', releaseId]),
+        ['CiAttributesReverted', releaseIds[3]],
+      ]);
+    }
+    expect(manager.skipped.slice(skippedBefore)).toEqual([]);
+  });
+
   it('saves its checkpoint at most once per interval while busy, and at the last event handled when it stops', async () => {
     const manager = api.app.get(CmdbSyncProcessManager);
     const checkpoint = () => api.store.getStreamMetadata('checkpoint-cmdbSync');

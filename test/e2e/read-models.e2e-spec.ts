@@ -152,6 +152,7 @@ describe('read models: dashboard, timeline, calendar (real app, SQLite)', () => 
       environment: 'production',
       reason: 'payments declined',
     });
+    await settle(); // the CMDB revert the rollback causes, before the cost
     await scenario.run('release', 'RecordReleaseCost', {
       releaseId,
       costId: 'labour-1',
