@@ -43,6 +43,8 @@ const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .map((name) => name.trim())
   .filter((name): name is 'express' | 'fastify' => name === 'express' || name === 'fastify');
 const API_MAIN = path.resolve(__dirname, '../../apps/api/main.js');
+/** The V8 flags `npm start` (and the Docker image, through NODE_OPTIONS) runs the API with. */
+const API_NODE_FLAGS = ['--max-semi-space-size=8'];
 const PRELOAD = path.resolve(__dirname, 'cpu-profile-preload.js');
 const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_http-bench-admin-secret-000000001';
 const TARGETS = { commandsPerSecond: 3000, commandP99Ms: 25, queriesPerSecond: 5000, rssMb: 250 };
@@ -574,7 +576,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
   );
   const profileDir = path.join(os.tmpdir(), `rdm-http-bench-profile-${adapter}-${Date.now()}`);
   const api = await startChild(
-    [...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
+    [...API_NODE_FLAGS, ...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
     {
       DATA_DIR: dataDir,
       PORT: '0',
