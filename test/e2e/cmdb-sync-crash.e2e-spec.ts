@@ -59,9 +59,8 @@ describe('CMDB sync survives kill -9 mid-process-manager', () => {
 
     // 3. Restart without the failpoint; wait for the checkpoint to pass the deployments, then stop.
     const deployed = await Promise.all(
-      releaseIds.map(
-        async (releaseId) =>
-          (await reader.readStream(`release-${releaseId}`)).find((e) => e.type === 'DeployedToEnvironment')!,
+      releaseIds.map(async (releaseId) =>
+        (await reader.readStream(`release-${releaseId}`)).find((e) => e.type === 'DeployedToEnvironment')!,
       ),
     );
     const restarted = startChildApi({ DATA_DIR: dataDir });

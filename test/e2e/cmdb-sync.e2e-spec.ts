@@ -168,7 +168,7 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
     for (const ciId of ['order-dev', 'order-other-dev']) {
       expect((await ciState(ciId)).attributes).toEqual({ version: '3' });
       const changes = (await ciEvents(ciId)).slice(1);
-      expect(changes.map((e) => [e.type, e.data.releaseId])).toEqual([
+      expect(changes.map((e) => [e.type, (e.data as { releaseId: string }).releaseId])).toEqual([
         ...releaseIds.map((releaseId) => ['CiAttributesChanged', releaseId]),
         ['CiAttributesReverted', releaseIds[3]],
       ]);

@@ -265,7 +265,12 @@ export class CmdbSyncProcessManager {
             ci,
             {
               type: 'RevertReleaseChanges',
-              data: { ciId, releaseId: data.releaseId, reason: data.reason, force: data.forceCmdbRevert === true },
+              data: {
+                ciId,
+                releaseId: data.releaseId,
+                reason: data.reason,
+                force: data.forceCmdbRevert === true,
+              },
             },
             envelope,
           ),
