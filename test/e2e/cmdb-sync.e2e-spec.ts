@@ -109,12 +109,16 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
     return turns;
   };
 
-  it('handles deployments that piled up together, not one loop turn per CI command, so a busy API does not starve it', async () => {
+  /** Stops the manager once it has caught up, so deployments pile up; with a model and an RFC to plan with. */
+  const stoppedToPileUp = async () => {
     const manager = api.app.get(CmdbSyncProcessManager);
     await settle();
     await manager.stop();
-    const modelId = await scenario.model();
-    const rfcId = await scenario.standardRfc(['payments']);
+    return { manager, modelId: await scenario.model(), rfcId: await scenario.standardRfc(['payments']) };
+  };
+
+  it('handles deployments that piled up together, not one loop turn per CI command, so a busy API does not starve it', async () => {
+    const { manager, modelId, rfcId } = await stoppedToPileUp();
     const ciIds = Array.from({ length: 20 }, (_, i) => `pile-${i}-dev`);
     for (const ciId of ciIds) {
       await scenario.ci(ciId, 'development', { version: '1' });
@@ -136,11 +140,7 @@ describe('CMDB sync process manager (real app, SQLite)', () => {
   });
 
   it('keeps log order on each CI when it handles piled-up deployments and rollbacks together', async () => {
-    const manager = api.app.get(CmdbSyncProcessManager);
-    await settle();
-    await manager.stop();
-    const modelId = await scenario.model();
-    const rfcId = await scenario.standardRfc(['payments']);
+    const { manager, modelId, rfcId } = await stoppedToPileUp();
     const skippedBefore = manager.skipped.length;
     await scenario.ci('order-dev', 'development', { version: '0' });
     await scenario.ci('order-other-dev', 'development', { version: '0' });
