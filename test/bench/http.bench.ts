@@ -43,8 +43,9 @@ const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .map((name) => name.trim())
   .filter((name): name is 'express' | 'fastify' => name === 'express' || name === 'fastify');
 const API_MAIN = path.resolve(__dirname, '../../apps/api/main.js');
-/** The V8 flags `npm start` (and the Docker image, through NODE_OPTIONS) runs the API with. */
+/** The V8 flags and malloc setting `npm start` (and the Docker image, through its ENV) runs the API with. */
 const API_NODE_FLAGS = ['--max-semi-space-size=8'];
+const API_MALLOC_ENV = { MALLOC_ARENA_MAX: '2' };
 const PRELOAD = path.resolve(__dirname, 'cpu-profile-preload.js');
 const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_http-bench-admin-secret-000000001';
 const TARGETS = { commandsPerSecond: 3000, commandP99Ms: 25, queriesPerSecond: 5000, rssMb: 250 };
@@ -578,6 +579,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
   const api = await startChild(
     [...API_NODE_FLAGS, ...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
     {
+      ...API_MALLOC_ENV,
       DATA_DIR: dataDir,
       PORT: '0',
       HTTP_ADAPTER: adapter,

@@ -34,6 +34,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ HEAP_GROWTH_PERCENT: 'some' })).toThrow(/HEAP_GROWTH_PERCENT/);
   });
 
+  it('sizes the SQLite page caches, and refuses a size that is not a whole number of MiB', () => {
+    expect(loadConfig({}).SQLITE_CACHE_MIB).toBe(4);
+    expect(loadConfig({ SQLITE_CACHE_MIB: '64' }).SQLITE_CACHE_MIB).toBe(64);
+    expect(() => loadConfig({ SQLITE_CACHE_MIB: '0' })).toThrow(/SQLITE_CACHE_MIB/);
+    expect(() => loadConfig({ SQLITE_CACHE_MIB: '1.5' })).toThrow(/SQLITE_CACHE_MIB/);
+  });
+
   it('requires a connection string when EventStoreDB is chosen', () => {
     expect(() => loadConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(
       /EVENTSTORE_CONNECTION_STRING is required/,

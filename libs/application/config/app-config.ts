@@ -85,6 +85,18 @@ export class AppConfig {
   HEAP_GROWTH_PERCENT = 30;
 
   /**
+   * The page cache of each SQLite connection this process opens for its stores, in MiB (the API's event
+   * store and read store; the API's projector thread keeps its own 4 and 8). The files sit in the OS page
+   * cache anyway: 16 MiB per connection cost ≈ 25 MB of peak RSS in bench:http for no measurable
+   * throughput (test/README.md). Raise it for a large read store queried at random.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  SQLITE_CACHE_MIB = 4;
+
+  /**
    * The Nest HTTP platform under the API; both behave the same (apps/api/http), they differ in speed:
    * Fastify, the default, answered 1.4-1.5× the queries of Express in bench:http, and as many commands or more.
    */

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const InjectEventStore = () => Inject(EVENT_STORE);
 
-/** `cacheMib`: the SQLite connection's page cache (see SqliteEventStoreOptions). */
+/** `cacheMib`: the SQLite connection's page cache (see SqliteEventStoreOptions); SQLITE_CACHE_MIB by default. */
 export async function createEventStore(
   config: AppConfig,
   tuning: { cacheMib?: number } = {},
@@ -18,7 +18,7 @@ export async function createEventStore(
   return new SqliteEventStore({
     file: config.eventStoreFile,
     synchronous: config.SQLITE_SYNCHRONOUS,
-    cacheMib: tuning.cacheMib,
+    cacheMib: tuning.cacheMib ?? config.SQLITE_CACHE_MIB,
   });
 }
 

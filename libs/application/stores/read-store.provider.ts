@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 export const READ_STORE = Symbol('READ_STORE');
 export const InjectReadStore = () => Inject(READ_STORE);
 
-/** `cacheMib`: the SQLite connection's page cache (see SqliteReadStoreOptions). */
+/** `cacheMib`: the SQLite connection's page cache (see SqliteReadStoreOptions); SQLITE_CACHE_MIB by default. */
 export async function createReadStore(
   config: AppConfig,
   tuning: { cacheMib?: number } = {},
@@ -15,7 +15,10 @@ export async function createReadStore(
     const { MongoReadStore } = await import('@rdm/read-store/mongodb');
     return MongoReadStore.connect(config.MONGODB_URI!);
   }
-  return new SqliteReadStore({ file: config.readStoreFile, cacheMib: tuning.cacheMib });
+  return new SqliteReadStore({
+    file: config.readStoreFile,
+    cacheMib: tuning.cacheMib ?? config.SQLITE_CACHE_MIB,
+  });
 }
 
 export const readStoreProvider: Provider = {

@@ -10,7 +10,13 @@ export class StoresModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: StoresModule,
-      providers: [{ provide: AppConfig, useValue: config }, eventStoreProvider, EventStoreCloser, readStoreProvider, ReadStoreCloser],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        eventStoreProvider,
+        EventStoreCloser,
+        readStoreProvider,
+        ReadStoreCloser,
+      ],
       exports: [AppConfig, EVENT_STORE, READ_STORE],
     };
   }
