@@ -87,7 +87,7 @@ export class AppConfig {
   /**
    * The page cache of each SQLite connection this process opens for its stores, in MiB (the API's event
    * store and read store; the API's projector thread keeps its own 4 and 8). The files sit in the OS page
-   * cache anyway: 16 MiB per connection cost ≈ 25 MB of peak RSS in bench:http for no measurable
+   * cache anyway: 16 MiB per connection cost ≈ 20 MB of peak RSS in bench:http for no measurable
    * throughput (test/README.md). Raise it for a large read store queried at random.
    */
   @Transform(toInt)
