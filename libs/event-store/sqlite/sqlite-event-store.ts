@@ -110,17 +110,12 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 512;
     this.head = this.headPositionSync();
     this.appends = appendsChannel(options.file);
-    if (this.appends)
-      this.appends.onmessage = () => {
-        this.head = this.headPositionSync();
-        this.wakeWaiters();
-      };
+    if (this.appends) this.appends.onmessage = () => this.refreshHead();
     this.committer = new GroupCommitter(
       this.db,
       (request) => this.appendInTransaction(request),
       () => {
-        this.head = this.headPositionSync();
-        this.wakeWaiters();
+        this.refreshHead();
         this.appends?.postMessage(null);
       },
     );
@@ -473,11 +468,16 @@ export class SqliteEventStore implements EventStore {
         this.pollTimer = undefined;
         return;
       }
-      const before = this.head;
-      this.head = this.headPositionSync();
-      if (this.head !== before) this.wakeWaiters();
+      this.refreshHead();
     }, this.pollIntervalMs);
     this.pollTimer.unref();
+  }
+
+  /** Reads the head again and wakes the waiting subscriptions if it moved. */
+  private refreshHead(): void {
+    const before = this.head;
+    this.head = this.headPositionSync();
+    if (this.head !== before) this.wakeWaiters();
   }
 
   private wakeWaiters(): void {
