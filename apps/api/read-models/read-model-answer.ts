@@ -20,8 +20,8 @@ const READ_MODELS = Symbol('read-models');
  * A GET answered from these read models alone, the same for every caller allowed to ask (the guards run
  * first), whatever the clock says and whatever the Accept header: its ETag is the models' versions
  * (`ProjectionRunner.readVersion`), so an `If-None-Match` naming it is answered 304 without running the
- * query, and its serialised answer is kept (AnswerCache) until one of the models moves. A dashboard polled
- * by many analysts costs one query per projection commit, not one per poll.
+ * query, and its serialised answer, once asked for twice, is kept (AnswerCache) until one of the models
+ * moves. A dashboard polled by many analysts costs two queries per projection commit, not one per poll.
  */
 export const ReadModelAnswer = (...projections: string[]) =>
   applyDecorators(SetMetadata(READ_MODELS, projections), UseInterceptors(ReadModelAnswerInterceptor));
@@ -34,13 +34,24 @@ export const ReadModelAnswer = (...projections: string[]) =>
 const ANSWER_CACHE_UNITS = 4 * 1024 * 1024;
 /** An answer larger than this share of the cache is not kept (it would push out many small ones). */
 const LARGEST_SHARE = 8;
+/** URLs remembered as asked once (with their ETag), so that a second ask is recognised; oldest go first. */
+const ASKED_ONCE_URLS = 4096;
 
-/** Serialised answers by request URL, each with the ETag it was computed at; least recently used go first. */
+/**
+ * Serialised answers by request URL, each with the ETag it was computed at; least recently used go first.
+ * An answer is kept only when its URL is asked a second time at the same ETag (a doorkeeper): a URL asked
+ * once, like the CMDB at a random instant, then neither pushes out answers that are asked again nor stays
+ * in the heap long enough to be promoted to V8's old space and collected by a full GC.
+ */
 export class AnswerCache {
   private readonly answers = new Map<string, { etag: string; json: string }>();
+  private readonly askedOnce = new Map<string, string>();
   private units = 0;
 
-  constructor(private readonly capacity = ANSWER_CACHE_UNITS) {}
+  constructor(
+    private readonly capacity = ANSWER_CACHE_UNITS,
+    private readonly askedOnceUrls = ASKED_ONCE_URLS,
+  ) {}
 
   /** The answer for `url` if it was computed at `etag`. */
   get(url: string, etag: string): string | undefined {
@@ -51,8 +62,17 @@ export class AnswerCache {
     return answer.json;
   }
 
-  set(url: string, etag: string, json: string): void {
+  /** The answer computed for `url` at `etag`: kept if `url` was offered at `etag` before. */
+  offer(url: string, etag: string, json: string): void {
     this.remove(url);
+    if (this.askedOnce.get(url) !== etag) {
+      this.askedOnce.delete(url);
+      this.askedOnce.set(url, etag);
+      if (this.askedOnce.size > this.askedOnceUrls)
+        this.askedOnce.delete(this.askedOnce.keys().next().value as string);
+      return;
+    }
+    this.askedOnce.delete(url);
     if (json.length > this.capacity / LARGEST_SHARE) return;
     for (const oldest of this.answers.keys()) {
       if (this.units + json.length <= this.capacity) break;
@@ -109,7 +129,7 @@ export class ReadModelAnswerInterceptor implements NestInterceptor {
       map((answer: unknown) => {
         if (answer === undefined) return answer; // nothing to keep (no body)
         const serialised = JSON.stringify(answer);
-        this.answers.set(url, etag, serialised);
+        this.answers.offer(url, etag, serialised);
         answerWith(reply, { headers: json });
         return serialised;
       }),
