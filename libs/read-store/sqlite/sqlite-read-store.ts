@@ -93,8 +93,6 @@ const TYPE_CEILING: Record<'number' | 'string' | 'boolean', string> = {
 const RANGE_SQL = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 const STATEMENT_CACHE_SIZE = 500;
-/** Reads one snapshot serves at most: a loop that polls without yielding to the event loop still moves on. */
-const MAX_SNAPSHOT_READS = 256;
 /** Automatic indexes are capped: each one costs every write an index entry. Past it, queries run without. */
 const MAX_AUTO_INDEXES = 64;
 const MAX_INDEX_COLUMNS = 12;
@@ -136,11 +134,6 @@ export class SqliteReadStore implements ReadStore {
   >;
   private commitsSinceOptimize = 0;
   private closed = false;
-  /** The read transaction the reads of this turn of the event loop share (see `snapshot`). */
-  private snapshotOpen = false;
-  private snapshotReads = 0;
-  private readonly beginSnapshot: Database.Statement;
-  private readonly commitSnapshot: Database.Statement;
 
   constructor(private readonly options: SqliteReadStoreOptions) {
     try {
@@ -183,8 +176,6 @@ export class SqliteReadStore implements ReadStore {
         },
       );
     }
-    this.beginSnapshot = this.db.prepare('BEGIN');
-    this.commitSnapshot = this.db.prepare('COMMIT');
     this.commitTransaction = this.db.transaction((commit: PreparedCommit, bodies: string[]) =>
       this.applyCommit(commit, bodies),
     );
@@ -194,7 +185,6 @@ export class SqliteReadStore implements ReadStore {
     this.assertOpen();
     checkCollection(collection);
     checkLookupId(id);
-    this.snapshot();
     const body = this.statement('SELECT body FROM documents WHERE collection = ? AND id = ?', true).get(
       collection,
       id,
@@ -216,7 +206,6 @@ export class SqliteReadStore implements ReadStore {
     if (plan.after) sql += ` AND ${keysetSql(plan.sort, plan.after, params)}`;
     sql += ` ORDER BY ${plan.sort.map((key) => `${keySql(key.field)} ${key.direction.toUpperCase()}`).join(', ')}`;
     sql += limitClause(plan.limit + 1); // written in, not bound: see literal-limit.ts
-    this.snapshot();
     const bodies = firstRows(this.statement(sql, true).all(...params) as string[], plan.limit + 1);
     return toPage(
       bodies.map((body) => JSON.parse(body) as T),
@@ -233,13 +222,11 @@ export class SqliteReadStore implements ReadStore {
     const params: SqlValue[] = [collection];
     const sql =
       'SELECT count(*) FROM documents WHERE collection = ?' + filterSql(normalised.predicates, params);
-    this.snapshot();
     return this.statement(sql, true).get(...params) as number;
   }
 
   async commit(projection: string, writes: readonly ReadWrite[], checkpoint: bigint): Promise<void> {
     this.assertOpen();
-    this.endSnapshot();
     const prepared = prepareCommit(projection, writes, checkpoint);
     // Serialised before taking the write lock, so a large batch holds it for less time.
     const bodies = prepared.writes.map((write) =>
@@ -254,7 +241,6 @@ export class SqliteReadStore implements ReadStore {
 
   async getCheckpoint(projection: string): Promise<ProjectionCheckpoint | undefined> {
     this.assertOpen();
-    this.snapshot();
     const row = this.statement('SELECT position, updated_at FROM checkpoints WHERE projection = ?').get(
       projection,
     ) as { position: string; updated_at: string } | undefined;
@@ -264,13 +250,11 @@ export class SqliteReadStore implements ReadStore {
   async dropCollection(collection: string): Promise<void> {
     this.assertOpen();
     checkCollection(collection);
-    this.endSnapshot();
     this.statement('DELETE FROM documents WHERE collection = ?').run(collection);
   }
 
   async deleteCheckpoint(projection: string): Promise<void> {
     this.assertOpen();
-    this.endSnapshot();
     this.statement('DELETE FROM checkpoints WHERE projection = ?').run(projection);
   }
 
@@ -282,7 +266,6 @@ export class SqliteReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.endSnapshot();
     this.optimize();
     this.statements.clear();
     this.db.close();
@@ -323,7 +306,6 @@ export class SqliteReadStore implements ReadStore {
     // An index whose leading columns are these serves this shape as well as its own would.
     for (const columns of this.indexes) if (columns.startsWith(`${definition}, `)) return;
     const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
-    this.endSnapshot();
     const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${INDEX_LOCK_WAIT_MS}`);
     try {
@@ -340,29 +322,6 @@ export class SqliteReadStore implements ReadStore {
       this.db.pragma(`busy_timeout = ${previous}`);
     }
   }
-
-  /**
-   * Opens (or joins) the read transaction that every read of this turn of the event loop shares; it ends
-   * at the turn's check phase (setImmediate), before this connection writes, or after MAX_SNAPSHOT_READS.
-   * Why: a statement outside a transaction takes and drops SQLite's WAL read lock by itself, ≈ 7 µs of
-   * lock calls against ≈ 1 µs for the read inside one (measured on a 7 MB read.db), and an API under load
-   * serves many queries, each of 3–6 reads, per turn. What a reader sees is at most one turn old, and one
-   * turn's reads agree with each other (a checkpoint read with the documents it covers).
-   */
-  private snapshot(): void {
-    if (this.snapshotOpen && ++this.snapshotReads <= MAX_SNAPSHOT_READS) return;
-    this.endSnapshot();
-    this.beginSnapshot.run();
-    this.snapshotOpen = true;
-    this.snapshotReads = 1;
-    setImmediate(this.endSnapshot);
-  }
-
-  private readonly endSnapshot = (): void => {
-    if (!this.snapshotOpen) return;
-    this.snapshotOpen = false;
-    if (this.db.inTransaction) this.commitSnapshot.run();
-  };
 
   private optimize(): void {
     try {
