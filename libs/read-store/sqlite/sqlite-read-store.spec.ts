@@ -311,3 +311,56 @@ async function runProjectorUntilKilled(file: string, commitsBeforeKill: number):
   });
   expect(await exited).toBe('SIGKILL');
 }
+
+describe('SqliteReadStore reads of one turn of the event loop share a snapshot', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("sees another connection's commit from the next turn on, with the checkpoint that covers it", async () => {
+    const file = tempFile();
+    const reader = new SqliteReadStore({ file });
+    const writer = new SqliteReadStore({ file });
+    await writer.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
+    expect(await reader.get('c', 'a')).toEqual({ id: 'a', v: 1 });
+    await writer.commit('p', [upsert('c', { id: 'a', v: 2 })], 2n);
+    // Same turn: the reader's snapshot still agrees with itself (document and checkpoint of position 1).
+    expect(await reader.get('c', 'a')).toEqual({ id: 'a', v: 1 });
+    expect((await reader.getCheckpoint('p'))?.position).toBe(1n);
+    await nextTurn();
+    expect(await reader.get('c', 'a')).toEqual({ id: 'a', v: 2 });
+    expect((await reader.getCheckpoint('p'))?.position).toBe(2n);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+
+  it('reads its own commit at once, even when it read earlier in the same turn', async () => {
+    const file = tempFile();
+    const store = new SqliteReadStore({ file });
+    const other = new SqliteReadStore({ file });
+    await other.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
+    await nextTurn();
+    expect(await store.get('c', 'a')).toEqual({ id: 'a', v: 1 });
+    await other.commit('p', [upsert('c', { id: 'b', v: 1 })], 2n);
+    // The store's own write must not be refused for its snapshot being older than the other's commit.
+    await store.commit('p', [upsert('c', { id: 'a', v: 3 })], 3n);
+    expect(await store.get('c', 'a')).toEqual({ id: 'a', v: 3 });
+    expect(await store.get('c', 'b')).toEqual({ id: 'b', v: 1 });
+    expect((await store.getCheckpoint('p'))?.position).toBe(3n);
+    await Promise.all([store.close(), other.close()]);
+  });
+
+  it('lets a loop that polls without yielding to the event loop see a commit made meanwhile', async () => {
+    const file = tempFile();
+    const reader = new SqliteReadStore({ file });
+    const writer = new SqliteReadStore({ file });
+    await writer.commit('p', [], 1n);
+    let polls = 0;
+    let position = (await reader.getCheckpoint('p'))?.position;
+    await writer.commit('p', [], 2n);
+    while (position !== 2n && polls < 10_000) {
+      position = (await reader.getCheckpoint('p'))?.position;
+      polls++;
+    }
+    expect(position).toBe(2n);
+    expect(polls).toBeLessThanOrEqual(256);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+});

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { JsonPrimitive } from '@rdm/domain/shared';
 import { firstRows, limitClause, paddedInList } from '@rdm/event-store/sqlite/literal-limit';
 import { openDatabase, SynchronousMode } from '@rdm/event-store/sqlite/open-database';
+import { TurnSnapshot } from '@rdm/event-store/sqlite/turn-snapshot';
 import { CheckpointNotAdvanced, ReadStoreUnavailable } from '../errors';
 import {
   checkCollection,
@@ -134,6 +135,8 @@ export class SqliteReadStore implements ReadStore {
   >;
   private commitsSinceOptimize = 0;
   private closed = false;
+  /** The read transaction the reads of this turn of the event loop share. */
+  private readonly snapshot: TurnSnapshot;
 
   constructor(private readonly options: SqliteReadStoreOptions) {
     try {
@@ -176,6 +179,7 @@ export class SqliteReadStore implements ReadStore {
         },
       );
     }
+    this.snapshot = new TurnSnapshot(this.db);
     this.commitTransaction = this.db.transaction((commit: PreparedCommit, bodies: string[]) =>
       this.applyCommit(commit, bodies),
     );
@@ -185,6 +189,7 @@ export class SqliteReadStore implements ReadStore {
     this.assertOpen();
     checkCollection(collection);
     checkLookupId(id);
+    this.snapshot.join();
     const body = this.statement('SELECT body FROM documents WHERE collection = ? AND id = ?', true).get(
       collection,
       id,
@@ -206,6 +211,7 @@ export class SqliteReadStore implements ReadStore {
     if (plan.after) sql += ` AND ${keysetSql(plan.sort, plan.after, params)}`;
     sql += ` ORDER BY ${plan.sort.map((key) => `${keySql(key.field)} ${key.direction.toUpperCase()}`).join(', ')}`;
     sql += limitClause(plan.limit + 1); // written in, not bound: see literal-limit.ts
+    this.snapshot.join();
     const bodies = firstRows(this.statement(sql, true).all(...params) as string[], plan.limit + 1);
     return toPage(
       bodies.map((body) => JSON.parse(body) as T),
@@ -222,11 +228,13 @@ export class SqliteReadStore implements ReadStore {
     const params: SqlValue[] = [collection];
     const sql =
       'SELECT count(*) FROM documents WHERE collection = ?' + filterSql(normalised.predicates, params);
+    this.snapshot.join();
     return this.statement(sql, true).get(...params) as number;
   }
 
   async commit(projection: string, writes: readonly ReadWrite[], checkpoint: bigint): Promise<void> {
     this.assertOpen();
+    this.snapshot.end();
     const prepared = prepareCommit(projection, writes, checkpoint);
     // Serialised before taking the write lock, so a large batch holds it for less time.
     const bodies = prepared.writes.map((write) =>
@@ -241,6 +249,7 @@ export class SqliteReadStore implements ReadStore {
 
   async getCheckpoint(projection: string): Promise<ProjectionCheckpoint | undefined> {
     this.assertOpen();
+    this.snapshot.join();
     const row = this.statement('SELECT position, updated_at FROM checkpoints WHERE projection = ?').get(
       projection,
     ) as { position: string; updated_at: string } | undefined;
@@ -250,11 +259,13 @@ export class SqliteReadStore implements ReadStore {
   async dropCollection(collection: string): Promise<void> {
     this.assertOpen();
     checkCollection(collection);
+    this.snapshot.end();
     this.statement('DELETE FROM documents WHERE collection = ?').run(collection);
   }
 
   async deleteCheckpoint(projection: string): Promise<void> {
     this.assertOpen();
+    this.snapshot.end();
     this.statement('DELETE FROM checkpoints WHERE projection = ?').run(projection);
   }
 
@@ -266,6 +277,7 @@ export class SqliteReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.snapshot.end();
     this.optimize();
     this.statements.clear();
     this.db.close();
@@ -306,6 +318,7 @@ export class SqliteReadStore implements ReadStore {
     // An index whose leading columns are these serves this shape as well as its own would.
     for (const columns of this.indexes) if (columns.startsWith(`${definition}, `)) return;
     const name = `documents_auto_${createHash('sha256').update(definition).digest('hex').slice(0, 16)}`;
+    this.snapshot.end();
     const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${INDEX_LOCK_WAIT_MS}`);
     try {
