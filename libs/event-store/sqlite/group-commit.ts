@@ -27,6 +27,8 @@ export class GroupCommitter<Request = unknown, Result = unknown> {
     db: Database.Database,
     apply: (request: Request) => Result,
     private readonly afterCommit: () => void,
+    /** Runs before each write transaction (the store ends its read snapshot there). */
+    private readonly beforeCommit: () => void = () => undefined,
   ) {
     // better-sqlite3 turns a transaction function called inside another into a SAVEPOINT.
     this.runOne = db.transaction(apply);
@@ -62,6 +64,7 @@ export class GroupCommitter<Request = unknown, Result = unknown> {
     this.scheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      this.beforeCommit();
       if (batch.length === 1) {
         this.flushOne(batch[0]);
         continue;

@@ -91,6 +91,34 @@ describe('SqliteEventStore specifics', () => {
     await Promise.all([reader.close(), writer.close()]);
   });
 
+  it("commits an append queued before this turn's reads, though another store wrote after them", async () => {
+    const file = tempFile();
+    const store = new SqliteEventStore({ file });
+    const other = new SqliteEventStore({ file });
+    await store.append('release-1', [event('Planned')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // One turn: the append is queued (it commits at the turn's end), the store reads, the other store writes.
+    const appended = store.append('release-1', [event('Scheduled')], { expectedRevision: 0n });
+    expect((await store.readStream('release-1')).map((e) => e.type)).toEqual(['Planned']);
+    await other.setStreamMetadata('release-2', { owner: 'ops' });
+    // Writing from the read's snapshot, older than the other store's write, would fail: SQLITE_BUSY_SNAPSHOT.
+    expect((await appended).position).toBe(2n);
+    expect((await store.readStream('release-1')).map((e) => e.type)).toEqual(['Planned', 'Scheduled']);
+    expect((await store.getStreamMetadata('release-2')).metadata).toEqual({ owner: 'ops' });
+    await Promise.all([store.close(), other.close()]);
+  });
+
+  it('sees a commit of another store on the file from the next turn of the event loop on', async () => {
+    const file = tempFile();
+    const reader = new SqliteEventStore({ file, pollIntervalMs: 3_600_000 });
+    const writer = new SqliteEventStore({ file });
+    expect(await reader.headPosition()).toBe(-1n);
+    await writer.append('ci-1', [event('Registered')]); // resolves at a later turn, after the commit
+    expect(await reader.headPosition()).toBe(1n);
+    expect((await reader.readStream('ci-1')).map((e) => e.type)).toEqual(['Registered']);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+
   it('refuses to start on a file that is not a database, and leaves the file untouched', () => {
     const file = tempFile();
     fs.writeFileSync(file, 'this is not sqlite, it is a text file that happens to sit here'.repeat(100));

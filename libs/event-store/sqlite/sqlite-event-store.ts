@@ -31,6 +31,7 @@ import { LimitedStatements, paddedInList } from './literal-limit';
 import { openDatabase, SynchronousMode } from './open-database';
 import { PullSubscription } from './pull-subscription';
 import { migrate } from './schema';
+import { TurnSnapshot } from './turn-snapshot';
 
 export interface SqliteEventStoreOptions {
   readonly file: string;
@@ -101,11 +102,14 @@ export class SqliteEventStore implements EventStore {
   /** One timer for every waiting subscription, running only while one waits. */
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The read transaction the reads of this turn of the event loop share; ended before every write. */
+  private readonly snapshot: TurnSnapshot;
 
   constructor(options: SqliteEventStoreOptions) {
     this.db = openDatabase(options);
     migrate(this.db, options.file);
     this.statements = prepare(this.db);
+    this.snapshot = new TurnSnapshot(this.db);
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.pageSize = options.pageSize ?? 512;
     this.head = this.headPositionSync();
@@ -118,6 +122,7 @@ export class SqliteEventStore implements EventStore {
         this.refreshHead();
         this.appends?.postMessage(null);
       },
+      this.snapshot.end,
     );
   }
 
@@ -137,6 +142,7 @@ export class SqliteEventStore implements EventStore {
     const maxCount = BigInt(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
     let rows: EventRow[];
+    this.snapshot.join();
     if (direction === 'forwards') {
       const start = from === 'start' ? 0n : from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from;
       rows = this.statements.readForwards.all(maxCount, stream, start) as EventRow[];
@@ -166,6 +172,7 @@ export class SqliteEventStore implements EventStore {
   async readAt(positions: readonly bigint[]): Promise<RecordedEvent[]> {
     const distinct = [...new Set(positions)];
     const found = new Map<bigint, RecordedEvent>();
+    this.snapshot.join();
     for (let offset = 0; offset < distinct.length; offset += READ_AT_CHUNK) {
       const chunk = distinct.slice(offset, offset + READ_AT_CHUNK);
       const parameters = paddedInList(chunk);
@@ -207,6 +214,7 @@ export class SqliteEventStore implements EventStore {
       start,
       {
         fetch: (after) => {
+          this.snapshot.join();
           const rows = this.statements.readForwards.all(this.pageSize, stream, after + 1n) as EventRow[];
           const events = rows.map(toRecordedEvent);
           return { events, cursor: events.length ? events[events.length - 1].revision : after };
@@ -223,6 +231,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getStreamMetadata(stream: string): Promise<StreamMetadata> {
+    this.snapshot.join();
     const row = this.statements.getMetadata.get(stream) as
       { metadata: string; meta_revision: bigint } | undefined;
     return row
@@ -235,6 +244,7 @@ export class SqliteEventStore implements EventStore {
     metadata: JsonObject,
     options: { expectedMetaRevision?: bigint } = {},
   ): Promise<void> {
+    this.snapshot.end();
     this.db
       .transaction(() => {
         const row = this.statements.getMetadata.get(stream) as { meta_revision: bigint } | undefined;
@@ -256,6 +266,7 @@ export class SqliteEventStore implements EventStore {
    * together with the head it reveals events removed behind the store's back, even the newest one.
    */
   async highestAssignedPosition(): Promise<bigint> {
+    this.snapshot.join(); // the same snapshot as this turn's head
     const row = this.db
       .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
       .safeIntegers(true)
@@ -275,6 +286,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await this.committer.drain();
+    this.snapshot.end();
     this.appends?.close();
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
@@ -378,11 +390,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private currentRevision(stream: string): bigint | undefined {
+    this.snapshot.join();
     const row = this.statements.lastRevision.get(stream) as { revision: bigint } | undefined;
     return row?.revision;
   }
 
   private headPositionSync(): bigint {
+    this.snapshot.join();
     const row = this.statements.head.get() as { position: bigint | null };
     return row.position ?? -1n;
   }
@@ -394,6 +408,7 @@ export class SqliteEventStore implements EventStore {
     filter: AllFilter | undefined,
     maxCount: number,
   ): { events: RecordedEvent[]; scannedTo: bigint } {
+    this.snapshot.join();
     const categories = filter?.categories ?? [];
     const types = filter?.eventTypes ?? [];
     const filtered = categories.length > 0 || types.length > 0;
@@ -475,6 +490,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Reads the head again and wakes the waiting subscriptions if it moved. */
   private refreshHead(): void {
+    this.snapshot.end(); // the head now, not the one this turn's reads started from
     const before = this.head;
     this.head = this.headPositionSync();
     if (this.head !== before) this.wakeWaiters();
