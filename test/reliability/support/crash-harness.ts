@@ -676,6 +676,9 @@ const canonical = (value: unknown): string =>
       : v,
   );
 
+/** /health's projections: one entry per projection (with its lag), beside `failing` and `status`. */
+type ProjectionsHealth = { details?: { projections?: Record<string, unknown> } };
+
 /**
  * The CMDB read model over HTTP (`GET /v1/cmdb/cis/:id`), if the route exists, against the brute-force
  * fold of each CI stream.
@@ -696,6 +699,19 @@ async function compareCmdbReadModel(
       mismatches: [],
     };
   }
+  // The read model follows the log asynchronously: compare once every projection reports no lag (the
+  // CMDB sync's last CI changes were appended a moment ago).
+  await eventually(
+    async () => {
+      const health = await http<ProjectionsHealth>(base, { method: 'GET', path: '/health' });
+      const lags = Object.values(health.body.details?.projections ?? {}).flatMap((p) =>
+        typeof p === 'object' && p !== null && 'lagEvents' in p ? [p.lagEvents] : [],
+      );
+      return lags.length > 0 && lags.every((lag) => lag === 0) ? true : undefined;
+    },
+    'every projection to catch up with the log',
+    60_000,
+  );
   const mismatches: string[] = [];
   for (const stream of ciStreams) {
     const streamEvents = events.filter((e) => e.stream === stream);
