@@ -314,11 +314,14 @@ async function runProjectorUntilKilled(file: string, commitsBeforeKill: number):
 
 describe('SqliteReadStore reads of one turn of the event loop share a snapshot', () => {
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  /** Two connections to one new file, as the API's and its projector thread's are. */
+  const twoStoresOnOneFile = () => {
+    const file = tempFile();
+    return [new SqliteReadStore({ file }), new SqliteReadStore({ file })] as const;
+  };
 
   it("sees another connection's commit from the next turn on, with the checkpoint that covers it", async () => {
-    const file = tempFile();
-    const reader = new SqliteReadStore({ file });
-    const writer = new SqliteReadStore({ file });
+    const [reader, writer] = twoStoresOnOneFile();
     await writer.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
     expect(await reader.get('c', 'a')).toEqual({ id: 'a', v: 1 });
     await writer.commit('p', [upsert('c', { id: 'a', v: 2 })], 2n);
@@ -332,9 +335,7 @@ describe('SqliteReadStore reads of one turn of the event loop share a snapshot',
   });
 
   it('reads its own commit at once, even when it read earlier in the same turn', async () => {
-    const file = tempFile();
-    const store = new SqliteReadStore({ file });
-    const other = new SqliteReadStore({ file });
+    const [store, other] = twoStoresOnOneFile();
     await other.commit('p', [upsert('c', { id: 'a', v: 1 })], 1n);
     await nextTurn();
     expect(await store.get('c', 'a')).toEqual({ id: 'a', v: 1 });
@@ -348,9 +349,7 @@ describe('SqliteReadStore reads of one turn of the event loop share a snapshot',
   });
 
   it('lets a loop that polls without yielding to the event loop see a commit made meanwhile', async () => {
-    const file = tempFile();
-    const reader = new SqliteReadStore({ file });
-    const writer = new SqliteReadStore({ file });
+    const [reader, writer] = twoStoresOnOneFile();
     await writer.commit('p', [], 1n);
     let polls = 0;
     let position = (await reader.getCheckpoint('p'))?.position;
