@@ -8,7 +8,7 @@ import { AppConfig, ApplicationModule, StoresModule } from '@rdm/application';
 import { EVENT_STORE, READ_STORE } from '@rdm/application/stores';
 import { ProjectionsModule } from '@rdm/projections/runner';
 import type { ProjectorWorkerData } from './projector-worker';
-import { READ_MODEL_CONTROLLERS } from './read-models';
+import { READ_MODEL_CONTROLLERS, ReadModelAnswers } from './read-models';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -87,6 +87,7 @@ export class AppModule {
       ],
       providers: [
         CommandGateway,
+        ReadModelAnswers,
         MetricsService,
         // Rate limiting runs before authentication, so floods of bad keys are limited too.
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },

@@ -9,6 +9,7 @@ import { maturityScenario } from '@rdm/projections/maturity/testing/scenario';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import type { EventStore } from '@rdm/event-store';
 import { ProjectionRunner } from '@rdm/projections/runner';
+import { ReadModelAnswers } from '../read-models/read-model-answer';
 import { CmdbController } from './cmdb.controller';
 import { MaturityController } from './maturity.controller';
 
@@ -70,6 +71,7 @@ describe('analytics controllers (HTTP, in-memory read store)', () => {
           provide: ProjectionRunner,
           useValue: new ProjectionRunner({} as EventStore, store, [cmdbProjection, maturityProjection]),
         },
+        ReadModelAnswers,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

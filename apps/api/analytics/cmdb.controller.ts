@@ -16,7 +16,7 @@ import { RequirePermission } from '../http/auth.guard';
 import { IdParam } from '../http/id-param.pipe';
 import { AsOfQueryDto, CisQueryDto, DiffQueryDto, FormatQueryDto, HistoryQueryDto } from './analytics.dto';
 import { answering, formatOf, instant, invalid, respond } from './respond';
-import { ReadModelAnswer } from '../read-models/read-model-answer';
+import { ReadModelAnswers } from '../read-models/read-model-answer';
 
 const ciRow = (s: CiSnapshot) => ({
   ciId: s.ciId,
@@ -37,7 +37,10 @@ const ciRow = (s: CiSnapshot) => ({
 @ApiTags('cmdb')
 @Controller('v1/cmdb')
 export class CmdbController {
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly answers: ReadModelAnswers,
+  ) {}
 
   /** The live slot of the projection, resolved once per request (one answer never mixes two versions). */
   private view() {
@@ -133,45 +136,57 @@ export class CmdbController {
 
   @Get('cis/:ciId')
   @RequirePermission('read.resources')
-  @ReadModelAnswer(cmdbProjection.name)
   @ApiOperation({
     summary:
       'One CI now or as it stood at `asOf`, with the source (release, cause, since) of every attribute',
   })
-  async one(@Param('ciId', IdParam) ciId: string, @Query() query: AsOfQueryDto) {
+  async one(
+    @Param('ciId', IdParam) ciId: string,
+    @Query() query: AsOfQueryDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
     const asOf = instant(query.asOf, 'asOf');
-    const view = await this.view();
-    const snapshot = await getCiAsOf(view.store, view.collection, ciId, asOf);
-    if (!snapshot) {
-      throw new Problem(
-        404,
-        'cmdb.ci-not-found',
-        'Configuration item not found',
-        asOf
-          ? `Configuration item ${ciId} did not exist at ${asOf} (or is unknown).`
-          : `No configuration item ${ciId} in the CMDB.`,
-      );
-    }
-    return { asOf: asOf ?? null, ...snapshot };
+    return this.answers.answer(req, res, [cmdbProjection.name], async () => {
+      const view = await this.view();
+      const snapshot = await getCiAsOf(view.store, view.collection, ciId, asOf);
+      if (!snapshot) {
+        throw new Problem(
+          404,
+          'cmdb.ci-not-found',
+          'Configuration item not found',
+          asOf
+            ? `Configuration item ${ciId} did not exist at ${asOf} (or is unknown).`
+            : `No configuration item ${ciId} in the CMDB.`,
+        );
+      }
+      return { asOf: asOf ?? null, ...snapshot };
+    });
   }
 
   @Get('cis/:ciId/history')
   @RequirePermission('read.resources')
-  @ReadModelAnswer(cmdbProjection.name)
   @ApiOperation({
     summary: "A CI's attribute versions (value, valid-from, valid-to, causing release), oldest first; paged",
   })
-  async history(@Param('ciId', IdParam) ciId: string, @Query() query: HistoryQueryDto) {
-    const view = await this.view();
-    const page = await answering(() => getCiHistory(view.store, view.collection, ciId, query));
-    if (!page)
-      throw new Problem(
-        404,
-        'cmdb.ci-not-found',
-        'Configuration item not found',
-        `No configuration item ${ciId} in the CMDB.`,
-      );
-    return { ciId, ...page };
+  async history(
+    @Param('ciId', IdParam) ciId: string,
+    @Query() query: HistoryQueryDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
+    return this.answers.answer(req, res, [cmdbProjection.name], async () => {
+      const view = await this.view();
+      const page = await answering(() => getCiHistory(view.store, view.collection, ciId, query));
+      if (!page)
+        throw new Problem(
+          404,
+          'cmdb.ci-not-found',
+          'Configuration item not found',
+          `No configuration item ${ciId} in the CMDB.`,
+        );
+      return { ciId, ...page };
+    });
   }
 
   @Get('releases/:releaseId/changes')

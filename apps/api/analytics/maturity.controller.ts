@@ -62,7 +62,11 @@ export class MaturityController {
     summary:
       'POM metrics per period (and service / model): deployments, service desk calls following them, downtime, unit cost per release, model reviews',
   })
-  async pom(@Query() query: MetricsQueryDto, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpReply) {
+  async pom(
+    @Query() query: MetricsQueryDto,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
     const params = this.slice(query);
     const view = await this.view();
     const report = await answering(() => queryPom(view.store, view.collection, params, METRIC_DEFINITIONS));

@@ -1,20 +1,16 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectEventStore } from '@rdm/application';
 import { Problem } from '@rdm/application/problem';
 import { EventStore } from '@rdm/event-store';
 import { ProjectionRunner } from '@rdm/projections/runner';
-import {
-  getReleaseTimeline,
-  RELEASE_TIMELINE,
-  ReleaseTimeline,
-  TimelineKind,
-} from '@rdm/projections/release-timeline';
+import { getReleaseTimeline, RELEASE_TIMELINE, TimelineKind } from '@rdm/projections/release-timeline';
 import { RequirePermission } from '../http/auth.guard';
+import type { HttpReply, HttpRequest } from '../http/exchange';
 import { IdParam } from '../http/id-param.pipe';
 import { TimelineQueryDto } from './read-models.dto';
 import { readModelQuery } from './read-model-query';
-import { ReadModelAnswer } from './read-model-answer';
+import { ReadModelAnswers } from './read-model-answer';
 
 /**
  * Release timeline read model: everything related to one release, in log order. Its entries link to their
@@ -26,11 +22,11 @@ export class ReleaseTimelineController {
   constructor(
     private readonly runner: ProjectionRunner,
     @InjectEventStore() private readonly events: EventStore,
+    private readonly answers: ReadModelAnswers,
   ) {}
 
   @Get(':releaseId/timeline')
   @RequirePermission('read.resources')
-  @ReadModelAnswer(RELEASE_TIMELINE)
   @ApiOperation({
     summary: 'Everything about one release in log order',
     description:
@@ -40,18 +36,22 @@ export class ReleaseTimelineController {
   async timeline(
     @Param('releaseId', IdParam) releaseId: string,
     @Query() query: TimelineQueryDto,
-  ): Promise<ReleaseTimeline> {
-    const view = await this.runner.view(RELEASE_TIMELINE);
-    const timeline = await readModelQuery(() =>
-      getReleaseTimeline(view, this.events, releaseId, {
-        kinds: query.kind as TimelineKind[] | undefined,
-        order: query.order,
-        limit: query.limit ?? 100,
-        cursor: query.cursor,
-      }),
-    );
-    if (!timeline)
-      throw new Problem(404, 'release.not-found', 'Release not found', `No release with id ${releaseId}.`);
-    return timeline;
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpReply,
+  ) {
+    return this.answers.answer(req, res, [RELEASE_TIMELINE], async () => {
+      const view = await this.runner.view(RELEASE_TIMELINE);
+      const timeline = await readModelQuery(() =>
+        getReleaseTimeline(view, this.events, releaseId, {
+          kinds: query.kind as TimelineKind[] | undefined,
+          order: query.order,
+          limit: query.limit ?? 100,
+          cursor: query.cursor,
+        }),
+      );
+      if (!timeline)
+        throw new Problem(404, 'release.not-found', 'Release not found', `No release with id ${releaseId}.`);
+      return timeline;
+    });
   }
 }
