@@ -1,7 +1,7 @@
 import { AnswerCache } from './read-model-answer';
 
 describe('AnswerCache', () => {
-  /** What the interceptor does on a miss: the answer is computed and offered. */
+  /** What ReadModelAnswers does on a miss: the answer is computed and offered. */
   const askTwice = (cache: AnswerCache, url: string, etag: string, json: string) => {
     cache.offer(url, etag, json);
     cache.offer(url, etag, json);
