@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { createServer, IncomingHttpHeaders, IncomingMessage, RequestListener } from 'node:http';
-import { Readable } from 'node:stream';
 import { OnAnswered, watchAnswer } from './answered';
 import { isFresh } from './conditional-get';
 import { isJsonMediaType, readJsonBody } from './json-body';
@@ -45,39 +44,21 @@ export async function createFastifyApp(
     (request.raw as Routed)[ROUTE] = request.routeOptions.url;
     done();
   });
-  // One parser for every body: JSON as body-parser reads it; anything else is left unread, as Express does.
-  // Express reads a GET's (or HEAD's) JSON body too, and refuses a malformed one.
-  fastify.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
-  fastify.addHttpMethod('HEAD', { hasBody: true, overrideExisting: true });
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', (request: FastifyRequest, payload: Readable) =>
-    isJsonMediaType(request.headers['content-type'])
-      ? readJsonBody(payload, request.headers, maxBodyBytes)
-      : Promise.resolve(undefined),
-  );
-  // Express reads a body only if there is one and it is JSON, and leaves any other unread whatever its
-  // Content-Type, even a malformed one, which Fastify would refuse (415). The header is set aside while
-  // Fastify parses, which then skips its parser machinery too, and put back before anything reads it.
-  fastify.addHook(
-    'preParsing',
-    (
-      request: FastifyRequest,
-      _reply: FastifyReply,
-      payload: Readable,
-      done: (e: null, p: Readable) => void,
-    ) => {
-      const type = request.headers['content-type'];
-      if (type !== undefined && (!isJsonMediaType(type) || !hasBody(request.headers))) {
-        (request as SetAside)[CONTENT_TYPE] = type;
-        delete request.headers['content-type'];
-      }
-      done(null, payload);
-    },
-  );
-  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    const type = (request as SetAside)[CONTENT_TYPE];
-    if (type !== undefined) request.headers['content-type'] = type;
-    done();
+  // No body goes through Fastify's content-type parsers: each method is bodyless to Fastify, and one hook
+  // reads a JSON body as body-parser reads it on Express, for every method (Express reads a GET's or HEAD's
+  // JSON body too, and refuses a malformed one). Anything else is left unread whatever its Content-Type,
+  // as Express does, where Fastify would refuse it (415). Why not a parser: Fastify wraps each parse in an
+  // AsyncResource, which cost 12 % of a plan's CPU under load (test/README.md, sixth round).
+  for (const method of BODY_METHODS)
+    fastify.addHttpMethod(method, { hasBody: false, overrideExisting: true });
+  fastify.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!isJsonMediaType(request.headers['content-type']) || !hasBody(request.headers)) return;
+    try {
+      request.body = await readJsonBody(request.raw, request.headers, maxBodyBytes);
+    } catch (error) {
+      reply.header('connection', 'close'); // what is left of the body is not read: the client may still send it
+      throw error;
+    }
   });
   // Express' res.send (JSON and text, not streamed files) answers 304 when If-None-Match matches the ETag.
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -89,8 +70,8 @@ export async function createFastifyApp(
   return app;
 }
 
-const CONTENT_TYPE = Symbol('content-type');
-type SetAside = FastifyRequest & { [CONTENT_TYPE]?: string };
+/** The methods whose JSON body the API reads (all of them, as Express' body-parser does). */
+const BODY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** body-parser's test (type-is): a request has a body if it says how long it is, or that it is chunked. */
 const hasBody = (headers: IncomingHttpHeaders): boolean =>
