@@ -48,7 +48,7 @@ export async function createFastifyApp(
   // reads a JSON body as body-parser reads it on Express, for every method (Express reads a GET's or HEAD's
   // JSON body too, and refuses a malformed one). Anything else is left unread whatever its Content-Type,
   // as Express does, where Fastify would refuse it (415). Why not a parser: Fastify wraps each parse in an
-  // AsyncResource, which cost 12 % of a plan's CPU under load (test/README.md, sixth round).
+  // AsyncResource, which cost 5–12 % of a plan's CPU under load (test/README.md, sixth round).
   for (const method of BODY_METHODS)
     fastify.addHttpMethod(method, { hasBody: false, overrideExisting: true });
   fastify.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
