@@ -24,12 +24,25 @@
  * BENCH_JSON=<file> (write the figures as JSON).
  */
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@rdm/application';
-import { BENCH_MODEL, BENCH_RFC } from './support/bench-model';
+import {
+  ADMIN_KEY,
+  API_MAIN,
+  API_MALLOC_ENV,
+  API_NODE_FLAGS,
+  call,
+  cpuSeconds,
+  iso,
+  planBody,
+  Seed,
+  seed,
+  sleep,
+  startChild,
+  stopChild,
+} from './support/api-child';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -42,49 +55,8 @@ const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .split(',')
   .map((name) => name.trim())
   .filter((name): name is 'express' | 'fastify' => name === 'express' || name === 'fastify');
-const API_MAIN = path.resolve(__dirname, '../../apps/api/main.js');
-/** The V8 flags and malloc setting `npm start` (and the Docker image, through its ENV) runs the API with. */
-const API_NODE_FLAGS = ['--max-semi-space-size=8'];
-const API_MALLOC_ENV = { MALLOC_ARENA_MAX: '2' };
 const PRELOAD = path.resolve(__dirname, 'cpu-profile-preload.js');
-const ADMIN_KEY = 'rdm_0b0b0b0b0b0b0b0b0b0b0b0b_http-bench-admin-secret-000000001';
 const TARGETS = { commandsPerSecond: 3000, commandP99Ms: 25, queriesPerSecond: 5000, rssMb: 250 };
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly url: string;
-  output(): string;
-}
-
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 200_000) output = output.slice(-100_000);
-      const match = ready.exec(output);
-      if (match)
-        resolve({ process: child, url: match[1].replace('localhost', '127.0.0.1'), output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready:\n${output}`)));
-  });
-}
-
-async function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The loopback limit: a bare Node http server (own process, like the API) answering a small JSON. */
 const BARE_SERVER = `
@@ -101,90 +73,6 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { console.log('listening on http://127.0.0.1:' + this.address().port); });
 `;
 
-// ---- HTTP helpers for seeding ---------------------------------------------------------------------------
-
-async function call(
-  base: string,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown>; location: string | null }> {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    location: response.headers.get('location'),
-  };
-}
-
-async function must(base: string, method: string, url: string, body?: unknown) {
-  const answer = await call(base, method, url, body);
-  if (answer.status >= 300)
-    throw new Error(`${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer;
-}
-
-async function inParallel<T>(
-  count: number,
-  concurrency: number,
-  work: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await work(i);
-      }
-    }),
-  );
-  return results;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-interface Seed {
-  modelId: string;
-  rfcId: string;
-  ciPairs: number;
-  releaseIds: string[];
-  ciIds: string[];
-  /** When every CI existed: the CMDB as-of reads ask about instants after it. */
-  seededAt: number;
-}
-
-async function seed(base: string): Promise<Seed> {
-  const modelId = String((await must(base, 'POST', '/v1/release-models', BENCH_MODEL)).body.id);
-  const rfcId = String((await must(base, 'POST', '/v1/rfcs', BENCH_RFC)).body.id);
-  await must(base, 'POST', `/v1/rfcs/${rfcId}/assessment`, { risk: 'low', impact: 'low', assessment: 'ok' });
-  await must(base, 'POST', `/v1/rfcs/${rfcId}/authorization`, { authority: 'CAB' });
-  const ciPairs = 500;
-  const ciIds: string[] = [];
-  await inParallel(ciPairs * 2, 16, async (i) => {
-    const environment = i % 2 === 0 ? 'staging' : 'production';
-    const ciId = `bench-ci-${Math.floor(i / 2)}-${environment}`;
-    ciIds.push(ciId);
-    await must(base, 'POST', '/v1/cis', {
-      ciId,
-      name: ciId,
-      ciType: 'application',
-      environment,
-      services: ['payments'],
-      attributes: { version: '1.0' },
-    });
-  });
-  return { modelId, rfcId, ciPairs, releaseIds: [], ciIds, seededAt: Date.now() };
-}
-
 // ---- the command chain (one per connection, looping) -----------------------------------------------------
 
 interface ChainContext {
@@ -194,31 +82,6 @@ interface ChainContext {
 }
 
 const counters = { commands: 0, queries: 0, failures: new Map<string, number>() };
-
-function planBody(seedData: Seed): string {
-  const now = Date.now();
-  const pair = Math.floor(Math.random() * seedData.ciPairs);
-  return JSON.stringify({
-    modelId: seedData.modelId,
-    name: `Bench release ${Math.random().toString(36).slice(2, 8)}`,
-    rfcIds: [seedData.rfcId],
-    services: ['payments'],
-    manifest: [
-      {
-        ciId: `bench-ci-${pair}-staging`,
-        environment: 'staging',
-        attributes: { version: `2.${now % 1000}` },
-      },
-      {
-        ciId: `bench-ci-${pair}-production`,
-        environment: 'production',
-        attributes: { version: `2.${now % 1000}` },
-      },
-    ],
-    plannedWindow: { start: iso(now + 86_400_000), end: iso(now + 172_800_000) },
-    releaseManager: 'Bench',
-  });
-}
 
 function note(label: string, status: number, body: string): void {
   if (status >= 200 && status < 300) return;
@@ -393,14 +256,6 @@ interface Samples {
   loadCpuSeconds: number;
   wallSeconds: number;
 }
-
-/** CPU seconds (user + system) a process has used: fields 14 and 15 of /proc/<pid>/stat, in clock ticks. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 function readStatus(pid: number): { rssMb: number; hwmMb: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
