@@ -32,7 +32,6 @@ export async function createFastifyApp(
       }),
     // Express routes case-insensitively, ignores a trailing slash and has no limit on a parameter's length.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 8 * 1024 },
-    bodyLimit: maxBodyBytes,
     frameworkErrors: badUrl,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
