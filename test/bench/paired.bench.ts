@@ -53,6 +53,8 @@ interface Side {
 interface Round {
   readonly requestsPerSecond: number;
   readonly cpuUsPerRequest: number;
+  /** Latency p99 of the round, in ms. */
+  readonly p99Ms: number;
   readonly nonOk: number;
 }
 
@@ -150,6 +152,7 @@ async function round(side: Side, kind: string, seconds: number): Promise<Round> 
   return {
     requestsPerSecond: result.requests.average,
     cpuUsPerRequest: result.requests.total > 0 ? (cpu * 1e6) / result.requests.total : NaN,
+    p99Ms: result.latency.p99,
     nonOk: result.non2xx + result.errors,
   };
 }
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
       const summary = (label: 'A' | 'B') => ({
         rps: median(rounds[label].map((r) => r.requestsPerSecond)),
         cpu: median(rounds[label].map((r) => r.cpuUsPerRequest)),
+        p99: median(rounds[label].map((r) => r.p99Ms)),
         nonOk: rounds[label].reduce((sum, r) => sum + r.nonOk, 0),
       });
       const a = summary('A');
@@ -191,10 +195,10 @@ async function main(): Promise<void> {
         ['B', b],
       ] as const)
         console.log(
-          `${kind.padEnd(10)} ${label}: ${Math.round(s.rps).toLocaleString('en-US').padStart(6)} req/s, ${Math.round(s.cpu).toString().padStart(5)} µs of API CPU per request (median of ${ROUNDS}; rounds ${rounds[label].map((r) => Math.round(r.requestsPerSecond)).join(' ')})${s.nonOk ? `  NON-2xx/ERRORS ${s.nonOk}` : ''}`,
+          `${kind.padEnd(10)} ${label}: ${Math.round(s.rps).toLocaleString('en-US').padStart(6)} req/s, ${Math.round(s.cpu).toString().padStart(5)} µs of API CPU per request, p99 ${Math.round(s.p99)} ms (medians of ${ROUNDS}; rounds ${rounds[label].map((r) => Math.round(r.requestsPerSecond)).join(' ')})${s.nonOk ? `  NON-2xx/ERRORS ${s.nonOk}` : ''}`,
         );
       console.log(
-        `${kind.padEnd(10)} B/A: req/s ×${(b.rps / a.rps).toFixed(2)}, CPU per request ×${(b.cpu / a.cpu).toFixed(2)}\n`,
+        `${kind.padEnd(10)} B/A: req/s ×${(b.rps / a.rps).toFixed(2)}, CPU per request ×${(b.cpu / a.cpu).toFixed(2)}, p99 ×${(b.p99 / a.p99).toFixed(2)}\n`,
       );
     }
   } finally {
