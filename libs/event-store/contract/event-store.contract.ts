@@ -369,6 +369,26 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         await subscription.close();
         expect(await iteration).toEqual([]);
       });
+
+      it('ends the iterations of the subscriptions still open when the store closes', async () => {
+        const own = await harness.open();
+        const s = stream();
+        await own.append(s, [event('A')]);
+        const seen: Record<'all' | 'stream', string[]> = { all: [], stream: [] };
+        const iterate = async (name: 'all' | 'stream', subscription: Subscription) => {
+          for await (const e of subscription) seen[name].push(e.type);
+        };
+        const iterations = [
+          iterate('all', own.subscribeToAll({ filter: { categories: [category] } })),
+          iterate('stream', own.subscribeToStream(s)),
+        ];
+        const deadline = Date.now() + 10_000;
+        while ((seen.all.length === 0 || seen.stream.length === 0) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        await harness.dispose(own);
+        await Promise.all(iterations);
+        expect(seen).toEqual({ all: ['A'], stream: ['A'] });
+      });
     });
 
     describe('payloads', () => {

@@ -10,6 +10,8 @@ export interface PullSource<Cursor> {
   fetch(after: Cursor): Page<Cursor>;
   /** Resolves when something may have been appended after `after`, or on `abort`. */
   waitForMore(after: Cursor, abort: AbortSignal): Promise<void>;
+  /** Called once, when the subscription closes. */
+  onClose?(): void;
 }
 
 /**
@@ -51,8 +53,10 @@ export class PullSubscription<Cursor extends bigint> implements Subscription {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    this.source.onClose?.();
   }
 
   private async next(): Promise<IteratorResult<RecordedEvent>> {

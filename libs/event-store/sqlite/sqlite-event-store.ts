@@ -86,6 +86,8 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly committer: GroupCommitter<AppendRequest, AppendResult>;
   private readonly waiters = new Set<() => void>();
+  /** Closed with the store: a subscription left waiting on a closed store would spin, never end. */
+  private readonly subscriptions = new Set<Subscription>();
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
   private readonly statements: ReturnType<typeof prepare>;
@@ -192,7 +194,8 @@ export class SqliteEventStore implements EventStore {
           ? this.headPositionSync()
           : options.after;
     const filter = options.filter;
-    return new PullSubscription<bigint>(start, {
+    const subscription: Subscription = new PullSubscription<bigint>(start, {
+      onClose: () => this.subscriptions.delete(subscription),
       fetch: (after) => {
         const head = this.head;
         if (head <= after) return { events: [], cursor: after };
@@ -201,6 +204,8 @@ export class SqliteEventStore implements EventStore {
       },
       waitForMore: (after, abort) => this.waitForAppend(abort, () => this.head > after),
     });
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   subscribeToStream(stream: string, options: SubscribeToStreamOptions = {}): Subscription {
@@ -210,9 +215,10 @@ export class SqliteEventStore implements EventStore {
         : options.after === 'end'
           ? (this.currentRevision(stream) ?? -1n)
           : options.after;
-    return new PullSubscription<bigint>(
+    const subscription: Subscription = new PullSubscription<bigint>(
       start,
       {
+        onClose: () => this.subscriptions.delete(subscription),
         fetch: (after) => {
           this.snapshot.join();
           const rows = this.statements.readForwards.all(this.pageSize, stream, after + 1n) as EventRow[];
@@ -224,6 +230,8 @@ export class SqliteEventStore implements EventStore {
       },
       'revision',
     );
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   async streamRevision(stream: string): Promise<bigint | undefined> {
@@ -285,6 +293,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     await this.committer.drain();
     this.snapshot.end();
     this.appends?.close();
