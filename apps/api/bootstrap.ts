@@ -1,4 +1,4 @@
-import { INestApplication, NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@rdm/application';
@@ -8,6 +8,7 @@ import type { Answered } from './http/answered';
 import { createExpressApp } from './http/express-platform';
 import { createFastifyApp } from './http/fastify-platform';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { QueryMemoValidationPipe } from './http/query-validation.pipe';
 import { logAnswer } from './http/request-log';
 import { recordAnswer } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
@@ -41,7 +42,7 @@ export async function createApp(
   if (options.logger !== false) app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new QueryMemoValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
