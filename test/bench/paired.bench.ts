@@ -26,15 +26,12 @@ import {
   API_NODE_FLAGS,
   Child,
   cpuSeconds,
-  inParallel,
-  iso,
-  must,
-  planBody,
   Seed,
   seed,
   startChild,
   stopChild,
 } from './support/api-child';
+import { benchRequest, deployReleases, median } from './support/rounds';
 
 const KINDS = (process.env.PAIRED_KINDS ?? 'asof,dashboard,plan').split(',').map((kind) => kind.trim());
 const ROUNDS = Number(process.env.PAIRED_ROUNDS ?? 6);
@@ -85,58 +82,8 @@ async function startSide(label: 'A' | 'B', main: string): Promise<Side> {
     /listening on (http:\/\/\S+)/,
   );
   const seeded = await seed(api.url);
-  await deployReleases(api.url, seeded);
+  await deployReleases(api.url, seeded, LIFECYCLES);
   return { label, main, api, dataDir, seeded };
-}
-
-/** LIFECYCLES releases planned and deployed to staging then production: CI history for the as-of reads. */
-async function deployReleases(base: string, seeded: Seed): Promise<void> {
-  const window = () => ({ start: iso(Date.now() + 3_600_000), end: iso(Date.now() + 7_200_000) });
-  await inParallel(LIFECYCLES, 8, async () => {
-    const releaseId = String(
-      (await must(base, 'POST', '/v1/releases', JSON.parse(planBody(seeded)))).body.id,
-    );
-    for (const environment of ['staging', 'production']) {
-      const scheduled = await must(base, 'POST', `/v1/releases/${releaseId}/deployments`, {
-        environment,
-        window: window(),
-      });
-      const deploymentId = String(scheduled.location).split('/').pop()!;
-      await must(
-        base,
-        'POST',
-        `/v1/releases/${releaseId}/deployments/${deploymentId}/tasks/${deploymentId}:1/completion`,
-        { notes: 'ok' },
-      );
-    }
-  });
-}
-
-function request(kind: string, seeded: Seed): autocannon.Request {
-  const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)];
-  switch (kind) {
-    case 'asof':
-      return {
-        method: 'GET',
-        setupRequest: (r) => ({
-          ...r,
-          path: `/v1/cmdb/cis/${pick(seeded.ciIds)}?asOf=${encodeURIComponent(
-            iso(seeded.seededAt + Math.random() * (Date.now() - seeded.seededAt)),
-          )}`,
-        }),
-      };
-    case 'dashboard':
-      return { method: 'GET', path: '/v1/dashboard/releases?limit=25' };
-    case 'plan':
-      return {
-        method: 'POST',
-        path: '/v1/releases',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-        setupRequest: (r) => ({ ...r, body: planBody(seeded) }),
-      };
-    default:
-      throw new Error(`PAIRED_KINDS: unknown kind "${kind}" (asof, dashboard, plan)`);
-  }
 }
 
 async function round(side: Side, kind: string, seconds: number): Promise<Round> {
@@ -146,7 +93,7 @@ async function round(side: Side, kind: string, seconds: number): Promise<Round> 
     connections: CONNECTIONS,
     duration: seconds,
     headers: { authorization: `Bearer ${ADMIN_KEY}` },
-    requests: [request(kind, side.seeded)],
+    requests: [benchRequest(kind, side.seeded)],
   });
   const cpu = cpuSeconds(side.api.process.pid!) - cpuBefore;
   return {
@@ -156,12 +103,6 @@ async function round(side: Side, kind: string, seconds: number): Promise<Round> 
     nonOk: result.non2xx + result.errors,
   };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 async function main(): Promise<void> {
   const mainA = path.resolve(process.argv[2] ?? API_MAIN);
