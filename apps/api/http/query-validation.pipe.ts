@@ -14,8 +14,8 @@ const SEEN_ONCE_PER_DTO = 1024;
  * query is remembered on its second ask: CMDB reads at random instants are each asked once and would only
  * push the dashboard's out (the answer cache admits the same way).
  *
- * Each request gets its own copy (arrays and dates copied too), so a handler that changed its DTO could not change
- * another request's.
+ * Each request gets its own copy (arrays and dates copied too), so a handler that changed its DTO could
+ * not change another request's.
  */
 @Injectable()
 export class QueryMemoValidationPipe extends ValidationPipe {
