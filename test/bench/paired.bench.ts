@@ -22,7 +22,6 @@ import * as path from 'node:path';
 import {
   ADMIN_KEY,
   API_MAIN,
-  API_MALLOC_ENV,
   API_NODE_FLAGS,
   Child,
   cpuSeconds,
@@ -31,7 +30,7 @@ import {
   startChild,
   stopChild,
 } from './support/api-child';
-import { benchRequest, deployReleases, median } from './support/rounds';
+import { benchRequest, deployReleases, LISTENING, median, roundsEnvironment } from './support/rounds';
 
 const KINDS = (process.env.PAIRED_KINDS ?? 'asof,dashboard,plan').split(',').map((kind) => kind.trim());
 const ROUNDS = Number(process.env.PAIRED_ROUNDS ?? 6);
@@ -69,17 +68,8 @@ async function startSide(label: 'A' | 'B', main: string): Promise<Side> {
   const flags = (process.env[`PAIRED_NODE_FLAGS_${label}`] ?? '').split(/\s+/).filter(Boolean);
   const api = await startChild(
     [...API_NODE_FLAGS, ...flags, main],
-    {
-      ...API_MALLOC_ENV,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HTTP_ADAPTER: 'fastify',
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
-      ...parseEnv(process.env[`PAIRED_ENV_${label}`]),
-    },
-    /listening on (http:\/\/\S+)/,
+    roundsEnvironment(dataDir, parseEnv(process.env[`PAIRED_ENV_${label}`])),
+    LISTENING,
   );
   const seeded = await seed(api.url);
   await deployReleases(api.url, seeded, LIFECYCLES);

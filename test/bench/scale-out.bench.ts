@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import {
   ADMIN_KEY,
   API_MAIN,
-  API_MALLOC_ENV,
   API_NODE_FLAGS,
   Child,
   Seed,
@@ -23,7 +22,7 @@ import {
   startChild,
   stopChild,
 } from './support/api-child';
-import { benchRequest, deployReleases, median } from './support/rounds';
+import { benchRequest, deployReleases, LISTENING, median, roundsEnvironment } from './support/rounds';
 
 const KINDS = (process.env.SCALE_KINDS ?? 'asof,dashboard,plan').split(',').map((kind) => kind.trim());
 const ROUNDS = Number(process.env.SCALE_ROUNDS ?? 4);
@@ -47,21 +46,9 @@ interface Round {
   readonly nonOk: number;
 }
 
-const environment = (dataDir: string, extra: Record<string, string> = {}) => ({
-  ...API_MALLOC_ENV,
-  DATA_DIR: dataDir,
-  PORT: '0',
-  HTTP_ADAPTER: 'fastify',
-  ADMIN_API_KEY: ADMIN_KEY,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_PER_MINUTE: '1000000000',
-  ...extra,
-});
-const LISTENING = /listening on (http:\/\/\S+)/;
-
 async function startDefault(): Promise<SetUp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-bench-scale-one-'));
-  const api = await startChild([...API_NODE_FLAGS, API_MAIN], environment(dataDir), LISTENING);
+  const api = await startChild([...API_NODE_FLAGS, API_MAIN], roundsEnvironment(dataDir), LISTENING);
   return seeded({ name: 'one API (default)', apis: [api], others: [], dataDir });
 }
 
@@ -70,7 +57,7 @@ async function startScaledOut(): Promise<SetUp> {
   // The projector first: it creates the stores' files and runs their migrations alone.
   const projector = await startChild(
     [...API_NODE_FLAGS, PROJECTOR_MAIN],
-    environment(dataDir),
+    roundsEnvironment(dataDir),
     /(Projector) running/,
   );
   const apis = [];
@@ -78,7 +65,7 @@ async function startScaledOut(): Promise<SetUp> {
     apis.push(
       await startChild(
         [...API_NODE_FLAGS, API_MAIN],
-        environment(dataDir, { RUN_PROJECTOR_IN_API: 'false' }),
+        roundsEnvironment(dataDir, { RUN_PROJECTOR_IN_API: 'false' }),
         LISTENING,
       ),
     );

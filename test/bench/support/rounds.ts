@@ -1,6 +1,26 @@
 /** What the round-based benches (paired, scale-out) share: seeding history and the requests they measure. */
 import type autocannon from 'autocannon';
-import { ADMIN_KEY, inParallel, iso, must, planBody, Seed } from './api-child';
+import { ADMIN_KEY, API_MALLOC_ENV, inParallel, iso, must, planBody, Seed } from './api-child';
+
+/** The environment of an API (or projector) the round-based benches start on `dataDir`, Fastify, port 0. */
+export function roundsEnvironment(
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...API_MALLOC_ENV,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HTTP_ADAPTER: 'fastify',
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
+    ...extra,
+  };
+}
+
+/** The line an API prints once it listens; its URL is the first group. */
+export const LISTENING = /listening on (http:\/\/\S+)/;
 
 /** `count` releases planned and deployed to staging then production: CI history for the as-of reads. */
 export async function deployReleases(base: string, seeded: Seed, count: number): Promise<void> {
