@@ -147,8 +147,7 @@ export class CmdbController {
     @Res({ passthrough: true }) res: HttpReply,
   ) {
     const asOf = instant(query.asOf, 'asOf');
-    return this.answers.answer(req, res, [cmdbProjection.name], async () => {
-      const view = await this.view();
+    return this.answers.answer(req, res, cmdbProjection.name, async (view) => {
       const snapshot = await getCiAsOf(view.store, view.collection, ciId, asOf);
       if (!snapshot) {
         throw new Problem(
@@ -175,8 +174,7 @@ export class CmdbController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ) {
-    return this.answers.answer(req, res, [cmdbProjection.name], async () => {
-      const view = await this.view();
+    return this.answers.answer(req, res, cmdbProjection.name, async (view) => {
       const page = await answering(() => getCiHistory(view.store, view.collection, ciId, query));
       if (!page)
         throw new Problem(

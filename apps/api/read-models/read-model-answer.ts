@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { ProjectionRunner } from '@rdm/projections/runner';
+import { ProjectionRunner, ReadModelView } from '@rdm/projections/runner';
 import { isFresh } from '../http/conditional-get';
 import { answerWith, HttpReply, HttpRequest } from '../http/exchange';
 
@@ -75,9 +75,9 @@ export class AnswerCache {
 const BOOT = randomBytes(4).toString('hex');
 
 /**
- * Answers a GET from read models alone, the same for every caller allowed to ask (the guards ran first),
- * whatever the clock says and whatever the Accept header: its ETag is the models' versions
- * (`ProjectionRunner.readVersion`), so an `If-None-Match` naming it is answered 304 without running the
+ * Answers a GET from a read model alone, the same for every caller allowed to ask (the guards ran first),
+ * whatever the clock says and whatever the Accept header: its ETag is the model's version
+ * (`ProjectionRunner.versionedView`), so an `If-None-Match` naming it is answered 304 without running the
  * query, and its serialised answer, once asked for twice, is kept (AnswerCache) until one of the models
  * moves. A dashboard polled by many analysts costs two queries per projection commit, not one per poll.
  *
@@ -94,17 +94,17 @@ export class ReadModelAnswers {
   constructor(private readonly runner: ProjectionRunner) {}
 
   /**
-   * The body to send for `request`: the answer `query` computes (or the one kept for this URL and ETag)
-   * as JSON, with ETag and Content-Type set on `reply`; undefined for a 304.
+   * The body to send for `request`: the answer `query` computes from `projection`'s view (or the one kept
+   * for this URL and ETag) as JSON, with ETag and Content-Type set on `reply`; undefined for a 304.
    */
   async answer(
     request: HttpRequest,
     reply: HttpReply,
-    projections: readonly string[],
-    query: () => Promise<unknown>,
+    projection: string,
+    query: (view: ReadModelView) => Promise<unknown>,
   ): Promise<string | undefined> {
-    const versions = await Promise.all(projections.map((name) => this.runner.readVersion(name)));
-    const etag = `W/"${BOOT}-${versions.join('-')}"`;
+    const { version, view } = await this.runner.versionedView(projection);
+    const etag = `W/"${BOOT}-${version}"`;
     // Only an ETag named (not `*`) skips the query: `*` must not answer 304 for a row that does not exist.
     if (request.headers['if-none-match'] !== '*' && isFresh(request.method, 200, request.headers, etag)) {
       answerWith(reply, { status: 304, headers: { ETag: etag } });
@@ -114,7 +114,7 @@ export class ReadModelAnswers {
     const json = { ETag: etag, 'Content-Type': 'application/json; charset=utf-8' };
     const kept = this.answers.get(url, etag);
     if (kept === undefined) {
-      const serialised = JSON.stringify(await query());
+      const serialised = JSON.stringify(await query(view));
       this.answers.offer(url, etag, serialised);
       answerWith(reply, { headers: json });
       return serialised;

@@ -1,7 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Problem } from '@rdm/application/problem';
-import { ProjectionRunner } from '@rdm/projections/runner';
 import {
   countDashboardReleases,
   DashboardFilter,
@@ -28,10 +27,7 @@ const filterOf = (query: DashboardFilterDto): DashboardFilter => ({
 @ApiTags('read-models')
 @Controller('v1/dashboard/releases')
 export class ReleaseDashboardController {
-  constructor(
-    private readonly runner: ProjectionRunner,
-    private readonly answers: ReadModelAnswers,
-  ) {}
+  constructor(private readonly answers: ReadModelAnswers) {}
 
   @Get()
   @RequirePermission('read.resources')
@@ -47,12 +43,11 @@ export class ReleaseDashboardController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ) {
-    return this.answers.answer(req, res, [RELEASE_DASHBOARD], async () => {
-      const view = await this.runner.view(RELEASE_DASHBOARD);
-      return readModelQuery(() =>
+    return this.answers.answer(req, res, RELEASE_DASHBOARD, (view) =>
+      readModelQuery(() =>
         listDashboardReleases(view, filterOf(query), { limit: query.limit ?? 25, cursor: query.cursor }),
-      );
-    });
+      ),
+    );
   }
 
   @Get('counts')
@@ -65,10 +60,9 @@ export class ReleaseDashboardController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ) {
-    return this.answers.answer(req, res, [RELEASE_DASHBOARD], async () => {
-      const view = await this.runner.view(RELEASE_DASHBOARD);
-      return readModelQuery(() => countDashboardReleases(view, filterOf(query)));
-    });
+    return this.answers.answer(req, res, RELEASE_DASHBOARD, (view) =>
+      readModelQuery(() => countDashboardReleases(view, filterOf(query))),
+    );
   }
 
   @Get(':releaseId')
@@ -79,8 +73,8 @@ export class ReleaseDashboardController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ) {
-    return this.answers.answer(req, res, [RELEASE_DASHBOARD], async () => {
-      const row = await getDashboardRelease(await this.runner.view(RELEASE_DASHBOARD), releaseId);
+    return this.answers.answer(req, res, RELEASE_DASHBOARD, async (view) => {
+      const row = await getDashboardRelease(view, releaseId);
       if (!row)
         throw new Problem(
           404,

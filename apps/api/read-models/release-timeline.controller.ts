@@ -3,7 +3,6 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectEventStore } from '@rdm/application';
 import { Problem } from '@rdm/application/problem';
 import { EventStore } from '@rdm/event-store';
-import { ProjectionRunner } from '@rdm/projections/runner';
 import { getReleaseTimeline, RELEASE_TIMELINE, TimelineKind } from '@rdm/projections/release-timeline';
 import { RequirePermission } from '../http/auth.guard';
 import type { HttpReply, HttpRequest } from '../http/exchange';
@@ -20,7 +19,6 @@ import { ReadModelAnswers } from './read-model-answer';
 @Controller('v1/releases')
 export class ReleaseTimelineController {
   constructor(
-    private readonly runner: ProjectionRunner,
     @InjectEventStore() private readonly events: EventStore,
     private readonly answers: ReadModelAnswers,
   ) {}
@@ -39,8 +37,7 @@ export class ReleaseTimelineController {
     @Req() req: HttpRequest,
     @Res({ passthrough: true }) res: HttpReply,
   ) {
-    return this.answers.answer(req, res, [RELEASE_TIMELINE], async () => {
-      const view = await this.runner.view(RELEASE_TIMELINE);
+    return this.answers.answer(req, res, RELEASE_TIMELINE, async (view) => {
       const timeline = await readModelQuery(() =>
         getReleaseTimeline(view, this.events, releaseId, {
           kinds: query.kind as TimelineKind[] | undefined,

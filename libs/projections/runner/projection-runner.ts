@@ -265,14 +265,18 @@ export class ProjectionRunner {
   }
 
   /**
-   * What readers of this projection see now, as a token that changes whenever their answers can: the
-   * active slot and its checkpoint (documents and checkpoint are committed together). For ETags and answer
-   * caches; works in a process that only reads.
+   * The active slot's view, with what readers of it see now as a token that changes whenever their answers
+   * can: the slot and its checkpoint (documents and checkpoint are committed together). For ETags and answer
+   * caches: the answer and its token come from the same slot. Works in a process that only reads.
    */
-  async readVersion(name: string): Promise<string> {
+  async versionedView(name: string): Promise<{ version: string; view: ReadModelView }> {
+    const track = this.track(name);
     const slot = await this.activeSlot(name);
     const checkpoint = await this.readStore.getCheckpoint(slotCheckpoint(slot));
-    return `${slot.version}.${slot.generation}.${checkpoint?.position ?? -1n}`;
+    return {
+      version: `${slot.version}.${slot.generation}.${checkpoint?.position ?? -1n}`,
+      view: readModelView(this.readStore, track.projection, slot),
+    };
   }
 
   /** Lag and state of every projection, for /health and /metrics (works in a process that only reads). */
