@@ -98,6 +98,12 @@ export interface StreamMetadata {
   readonly metaRevision: bigint;
 }
 
+/**
+ * Reads that callers decide on (`readStream`, `streamRevision`, `getStreamMetadata`, `headPosition`) see
+ * every append acknowledged before the call, whoever made it (another API process, the CLI): a command
+ * must not refuse on a state older than what its client was already told. `readAll`, `readAt` and the
+ * subscriptions follow the log and may lag behind another writer's latest commit for a moment.
+ */
 export interface EventStore {
   append(stream: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
   /** Throws `StreamNotFound` when the stream has no events. */

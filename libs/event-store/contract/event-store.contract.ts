@@ -13,6 +13,8 @@ export interface ContractHarness {
   open(): Promise<EventStore>;
   /** Called after each test with the store that `open` gave. */
   dispose(store: EventStore): Promise<void>;
+  /** Another connection to the store `open` gave, as another process would open it; closed by the test. */
+  connectAgain(store: EventStore): Promise<EventStore>;
 }
 
 export function describeEventStoreContract(adapterName: string, harness: ContractHarness): void {
@@ -388,6 +390,50 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         await harness.dispose(own);
         await Promise.all(iterations);
         expect(seen).toEqual({ all: ['A'], stream: ['A'] });
+      });
+    });
+
+    describe('reads that decide', () => {
+      /**
+       * What `read` answers right after another connection acknowledged an append of `Scheduled` and a
+       * metadata change, both made after this store read in the same turn (for SQLite: after it joined a
+       * snapshot that outlives them).
+       */
+      async function readRightAfterAnotherWriter<T>(
+        read: (s: string, metaStream: string) => Promise<T>,
+      ): Promise<{ answer: T; position: bigint }> {
+        const writer = await harness.connectAgain(store);
+        const [s, metaStream] = [stream(), stream()];
+        await writer.append(s, [event('Planned')]);
+        // Two turns on (this store has heard of that append and moved on), in the check phase.
+        for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+        const appended = writer.append(s, [event('Scheduled')]);
+        await store.readAll({ filter: { categories: [category] } });
+        await writer.setStreamMetadata(metaStream, { owner: 'ops' });
+        const { position } = await appended;
+        const answer = await read(s, metaStream);
+        await writer.close();
+        return { answer, position };
+      }
+
+      it('a stream read sees every append another connection acknowledged before it', async () => {
+        const { answer } = await readRightAfterAnotherWriter((s) => store.readStream(s));
+        expect(answer.map((e) => e.type)).toEqual(['Planned', 'Scheduled']);
+      });
+
+      it("a stream's revision counts every append another connection acknowledged before it", async () => {
+        const { answer } = await readRightAfterAnotherWriter((s) => store.streamRevision(s));
+        expect(answer).toBe(1n);
+      });
+
+      it("a stream's metadata is the one another connection set before it", async () => {
+        const { answer } = await readRightAfterAnotherWriter((_, meta) => store.getStreamMetadata(meta));
+        expect(answer.metadata).toEqual({ owner: 'ops' });
+      });
+
+      it('the head position is at least that of every append acknowledged before it', async () => {
+        const { answer, position } = await readRightAfterAnotherWriter(() => store.headPosition());
+        expect(answer).toBeGreaterThanOrEqual(position);
       });
     });
 

@@ -25,6 +25,7 @@ if (!connectionString) {
   describeEventStoreContract('eventstoredb', {
     open: async () => new EventStoreDbEventStore(connectionString),
     dispose: (store: EventStore) => store.close(),
+    connectAgain: async () => new EventStoreDbEventStore(connectionString),
   });
 
   describe('EventStoreDbEventStore specifics', () => {

@@ -25,9 +25,16 @@ async function typesOfTheFirst(count: number, store: EventStore): Promise<string
   return types;
 }
 
+const fileOf = new WeakMap<EventStore, string>();
 describeEventStoreContract('sqlite', {
-  open: async () => new SqliteEventStore({ file: tempFile(), pollIntervalMs: 20 }),
+  open: async () => {
+    const file = tempFile();
+    const store = new SqliteEventStore({ file, pollIntervalMs: 20 });
+    fileOf.set(store, file);
+    return store;
+  },
   dispose: (store: EventStore) => store.close(),
+  connectAgain: async (store) => new SqliteEventStore({ file: fileOf.get(store)!, pollIntervalMs: 20 }),
 });
 
 describe('SqliteEventStore specifics', () => {
@@ -108,7 +115,7 @@ describe('SqliteEventStore specifics', () => {
     await Promise.all([store.close(), other.close()]);
   });
 
-  it('sees a commit of another store on the file from the next turn of the event loop on', async () => {
+  it('sees a commit of another store on the file once it is acknowledged', async () => {
     const file = tempFile();
     const reader = new SqliteEventStore({ file, pollIntervalMs: 3_600_000 });
     const writer = new SqliteEventStore({ file });

@@ -144,7 +144,7 @@ export class SqliteEventStore implements EventStore {
     const maxCount = BigInt(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
     let rows: EventRow[];
-    this.snapshot.join();
+    this.snapshot.renew(); // a command decides on it: every append acknowledged before, by any writer
     if (direction === 'forwards') {
       const start = from === 'start' ? 0n : from === 'end' ? BigInt(Number.MAX_SAFE_INTEGER) : from;
       rows = this.statements.readForwards.all(maxCount, stream, start) as EventRow[];
@@ -235,11 +235,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   async streamRevision(stream: string): Promise<bigint | undefined> {
+    this.snapshot.renew();
     return this.currentRevision(stream);
   }
 
   async getStreamMetadata(stream: string): Promise<StreamMetadata> {
-    this.snapshot.join();
+    this.snapshot.renew();
     const row = this.statements.getMetadata.get(stream) as
       { metadata: string; meta_revision: bigint } | undefined;
     return row
@@ -283,6 +284,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint> {
+    this.snapshot.renew(); // "every event committed before this call" (views' catchUp, waitFor)
     return this.headPositionSync();
   }
 

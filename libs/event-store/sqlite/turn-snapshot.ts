@@ -4,16 +4,18 @@ import type Database from 'better-sqlite3';
 const MAX_SNAPSHOT_READS = 256;
 
 /**
- * The read transaction that every read of one turn of the event loop shares on a connection. Call `join()`
- * before a read; the transaction ends at the turn's check phase (setImmediate), after MAX_SNAPSHOT_READS
- * reads, or when `end()` is called: before the connection writes, and whenever a reader must see another
- * connection's commit now.
+ * The read transaction that the reads of one turn of the event loop share on a connection. Call `join()`
+ * before a read, or `renew()` before a read that must see every commit made before it; the transaction
+ * ends at the turn's check phase (setImmediate), after MAX_SNAPSHOT_READS reads, or when `end()` is called:
+ * before the connection writes, and whenever a reader must see another connection's commit now.
  *
  * Why: a statement outside a transaction takes and drops SQLite's WAL read lock by itself, ≈ 7 µs of lock
  * calls against ≈ 1 µs for the same read inside one (measured on a 7 MB read.db), and an API under load runs
- * many reads per turn (a CMDB as-of query 6, a plan about 10). What a read sees is at most one turn old, and
- * the reads of one turn agree with each other. Inside a transaction the connection runs itself (a write's
- * own reads), `join()` does nothing.
+ * many reads per turn (a CMDB as-of query 6, a plan about 10). The reads of one snapshot agree with each
+ * other. A snapshot opened in the check phase lives until the next one, across the wait for I/O in
+ * between, so a joined read can miss a commit another connection acknowledged while the loop waited:
+ * readers that decide on what they read (a command loading its stream) `renew()` instead. Inside a
+ * transaction the connection runs itself (a write's own reads): both do nothing.
  */
 export class TurnSnapshot {
   private open = false;
@@ -36,6 +38,12 @@ export class TurnSnapshot {
     this.open = true;
     this.reads = 1;
     setImmediate(this.end);
+  }
+
+  /** Joins a snapshot that begins now: the reads from here on see every commit made before this call. */
+  renew(): void {
+    this.end();
+    this.join();
   }
 
   readonly end = (): void => {
