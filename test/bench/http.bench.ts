@@ -20,7 +20,9 @@
  * default 15), BENCH_CONNECTIONS (64), BENCH_LOG_LEVEL (warn; `info` logs every request), BENCH_SYNCHRONOUS
  * (FULL; NORMAL to see what the fsyncs cost), BENCH_PROJECTOR_THREAD (main: the projections on the API's
  * loop instead of its worker thread), BENCH_HEAP_GROWTH_PERCENT (the API's HEAP_GROWTH_PERCENT; 0 = V8's own), BENCH_CPU_PROF=1 (profile the API during the commands and
- * the queries runs and print the top functions), BENCH_DIR (where the temp data dir goes),
+ * the queries runs and print the top functions), BENCH_NODE_FLAGS (the API's V8 flags instead of
+ * `npm start`'s, e.g. "--max-semi-space-size=12"), BENCH_API_ENV (JSON: more environment for the API),
+ * BENCH_DIR (where the temp data dir goes),
  * BENCH_JSON=<file> (write the figures as JSON).
  */
 import autocannon from 'autocannon';
@@ -51,6 +53,8 @@ const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
 const PROJECTOR_THREAD = process.env.BENCH_PROJECTOR_THREAD;
 const HEAP_GROWTH_PERCENT = process.env.BENCH_HEAP_GROWTH_PERCENT;
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? API_NODE_FLAGS;
+const API_ENV = JSON.parse(process.env.BENCH_API_ENV ?? '{}') as Record<string, string>;
 const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify')
   .split(',')
   .map((name) => name.trim())
@@ -432,7 +436,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
   );
   const profileDir = path.join(os.tmpdir(), `rdm-http-bench-profile-${adapter}-${Date.now()}`);
   const api = await startChild(
-    [...API_NODE_FLAGS, ...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
+    [...NODE_FLAGS, ...(CPU_PROF ? ['-r', PRELOAD] : []), API_MAIN],
     {
       ...API_MALLOC_ENV,
       DATA_DIR: dataDir,
@@ -443,6 +447,7 @@ async function benchAdapter(adapter: Adapter): Promise<AdapterRun> {
       RATE_LIMIT_PER_MINUTE: '1000000000', // the throttler runs (its cost is measured) but never refuses
       SQLITE_SYNCHRONOUS: SYNCHRONOUS,
       ...(PROJECTOR_THREAD ? { PROJECTOR_THREAD } : {}),
+      ...API_ENV,
       ...(HEAP_GROWTH_PERCENT ? { HEAP_GROWTH_PERCENT } : {}),
       ...(CPU_PROF ? { RDM_CPU_PROFILE_DIR: profileDir } : {}),
     },
