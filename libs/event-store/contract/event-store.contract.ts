@@ -403,17 +403,19 @@ export function describeEventStoreContract(adapterName: string, harness: Contrac
         read: (s: string, metaStream: string) => Promise<T>,
       ): Promise<{ answer: T; position: bigint }> {
         const writer = await harness.connectAgain(store);
-        const [s, metaStream] = [stream(), stream()];
-        await writer.append(s, [event('Planned')]);
-        // Two turns on (this store has heard of that append and moved on), in the check phase.
-        for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-        const appended = writer.append(s, [event('Scheduled')]);
-        await store.readAll({ filter: { categories: [category] } });
-        await writer.setStreamMetadata(metaStream, { owner: 'ops' });
-        const { position } = await appended;
-        const answer = await read(s, metaStream);
-        await writer.close();
-        return { answer, position };
+        try {
+          const [s, metaStream] = [stream(), stream()];
+          await writer.append(s, [event('Planned')]);
+          // Two turns on (this store has heard of that append and moved on), in the check phase.
+          for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+          const appended = writer.append(s, [event('Scheduled')]);
+          await store.readAll({ filter: { categories: [category] } });
+          await writer.setStreamMetadata(metaStream, { owner: 'ops' });
+          const { position } = await appended;
+          return { answer: await read(s, metaStream), position };
+        } finally {
+          await writer.close();
+        }
       }
 
       it('a stream read sees every append another connection acknowledged before it', async () => {
