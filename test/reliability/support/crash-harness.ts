@@ -20,7 +20,7 @@ import {
   ReleaseView,
   Role,
 } from './lifecycle';
-import { RestartableApi } from './restartable-api';
+import { ApiEndpoint, ApiPool, RestartableApi } from './restartable-api';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const BUILT_CLI = path.join(ROOT, 'dist/apps/cli/main.js');
@@ -35,6 +35,12 @@ export interface CrashOptions {
   readonly aliveMs: readonly [number, number];
   /** Commands sent once and never retried, then a kill -9 right into them (the "unacknowledged" ones). */
   readonly abandoned: number;
+  /**
+   * API processes on the data dir (default 1). With 2, the second runs with RUN_PROJECTOR_IN_API=false
+   * (the scale-out set-up on the embedded stores): every request goes to either at random, each kill hits
+   * either, and the other goes on answering meanwhile.
+   */
+  readonly apiProcesses?: 1 | 2;
   readonly seed?: number;
   readonly log?: (line: string) => void;
 }
@@ -88,12 +94,11 @@ export async function runCrashHarness(options: CrashOptions): Promise<CrashRepor
   const log = options.log ?? (() => undefined);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdm-crash-harness-'));
   const runId = `crash${seed.toString(36)}`;
-  const api = new RestartableApi({
-    DATA_DIR: dataDir,
-    ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'error',
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
+  const env = { DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0' };
+  const primary = new RestartableApi(env);
+  const others =
+    options.apiProcesses === 2 ? [new RestartableApi({ ...env, RUN_PROJECTOR_IN_API: 'false' })] : [];
+  const api = new ApiPool([primary, ...others], random);
   try {
     await api.start();
     const tokens = await issueKeys(api);
@@ -158,7 +163,7 @@ export async function runCrashHarness(options: CrashOptions): Promise<CrashRepor
     // ---- abandoned commands: sent once, killed mid-flight, never retried by their client --------------
     const burst = { answeredBeforeKill: 0 };
     const abandonedCommands = await abandonedBurst(
-      api,
+      primary,
       tokens,
       sender,
       modelId,
@@ -318,6 +323,20 @@ export async function runCrashHarness(options: CrashOptions): Promise<CrashRepor
   }
 }
 
+/** The promises every crash run keeps, whatever its size (jest's `expect`, for the specs). */
+export function expectCrashSafe(report: CrashReport): void {
+  expect(report.lost).toEqual([]);
+  expect(report.duplicated).toEqual([]);
+  expect(report.halfApplied).toEqual([]);
+  expect(report.phantom).toEqual([]);
+  expect(report.refused).toEqual([]);
+  expect(report.serverErrors).toEqual([]);
+  expect(report.cmdbProblems).toEqual([]);
+  expect(report.foldMismatches).toEqual([]);
+  expect(report.projectionMismatches).toEqual([]);
+  expect(report.verifyExitCode).toBe(0);
+}
+
 export function formatCrashReport(report: CrashReport): string {
   const list = (items: string[]) =>
     items.length
@@ -345,13 +364,13 @@ export function formatCrashReport(report: CrashReport): string {
 
 // ------------------------------------------------------------------------------------------------------
 
-async function adminPost(api: RestartableApi, path: string, body: unknown, token: string) {
+async function adminPost(api: ApiEndpoint, path: string, body: unknown, token: string) {
   const answer = await http(await api.ready(), { method: 'POST', path, body, token });
   if (answer.status >= 300) throw new Error(`setup ${path}: ${answer.status} ${answer.text}`);
   return answer;
 }
 
-async function issueKeys(api: RestartableApi): Promise<Tokens> {
+async function issueKeys(api: ApiEndpoint): Promise<Tokens> {
   const tokens: Record<string, string> = { admin: ADMIN_KEY };
   for (const role of ['release-manager', 'change-manager', 'deployment-technician'] as Role[]) {
     const answer = await adminPost(api, '/v1/api-keys', { name: `crash ${role}`, roles: [role] }, ADMIN_KEY);
@@ -362,7 +381,7 @@ async function issueKeys(api: RestartableApi): Promise<Tokens> {
 
 /** Sends one logical command, retrying with the same Idempotency-Key and body until it gets an answer. */
 async function sendUntilAnswered(
-  api: RestartableApi,
+  api: ApiEndpoint,
   tokens: Tokens,
   command: LogicalCommand,
   hooks: {
@@ -411,7 +430,7 @@ async function sendUntilAnswered(
   }
 }
 
-async function getUntilAnswered<T>(api: RestartableApi, path: string, token: string): Promise<T> {
+async function getUntilAnswered<T>(api: ApiEndpoint, path: string, token: string): Promise<T> {
   for (let attempt = 1; attempt <= 200; attempt++) {
     try {
       const answer = await http<T>(await api.ready(), { method: 'GET', path, token });
@@ -529,7 +548,7 @@ async function readAll(store: SqliteEventStore): Promise<RecordedEvent[]> {
 }
 
 /** Every DeployedToEnvironment's CI changes are in the CMDB exactly once (caused by that event). */
-async function checkCmdb(api: RestartableApi, dataDir: string, runId: string): Promise<string[]> {
+async function checkCmdb(api: ApiEndpoint, dataDir: string, runId: string): Promise<string[]> {
   const problems: string[] = [];
   const deployed = (await withReader(dataDir, readAll)).filter(
     (e) => e.type === 'DeployedToEnvironment' && String(e.metadata.idempotencyKey ?? '').startsWith(runId),
@@ -569,7 +588,7 @@ async function checkCmdb(api: RestartableApi, dataDir: string, runId: string): P
 
 /** GET of every release and CI (folded by the API) equals a brute-force fold of its stream read here. */
 async function compareReadsWithFolds(
-  api: RestartableApi,
+  api: ApiEndpoint,
   token: string,
   events: RecordedEvent[],
 ): Promise<string[]> {
@@ -684,7 +703,7 @@ type ProjectionsHealth = { details?: { projections?: Record<string, unknown> } }
  * fold of each CI stream.
  */
 async function compareCmdbReadModel(
-  api: RestartableApi,
+  api: ApiEndpoint,
   token: string,
   events: RecordedEvent[],
 ): Promise<{ check: string; mismatches: string[] }> {

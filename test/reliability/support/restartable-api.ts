@@ -67,3 +67,48 @@ export class RestartableApi {
     return [...this.outputs, this.child?.output() ?? ''].join('\n--- restart ---\n');
   }
 }
+
+/** Where a client sends its next request: one API process, or either of several. */
+export interface ApiEndpoint {
+  ready(): Promise<string>;
+}
+
+/**
+ * Several API processes on one data dir (the scale-out set-up on the embedded stores): each request goes
+ * to one of them at random, and each kill hits one of them at random while the others go on answering.
+ */
+export class ApiPool implements ApiEndpoint {
+  constructor(
+    readonly members: readonly RestartableApi[],
+    private readonly random: () => number,
+  ) {}
+
+  private pick(): RestartableApi {
+    return this.members[Math.floor(this.random() * this.members.length)];
+  }
+
+  ready(): Promise<string> {
+    return this.pick().ready();
+  }
+
+  async start(): Promise<void> {
+    for (const member of this.members) await member.start();
+  }
+
+  /** kill -9 of one member, then its restart. */
+  kill9AndRestart(): Promise<string> {
+    return this.pick().kill9AndRestart();
+  }
+
+  get kills(): number {
+    return this.members.reduce((sum, member) => sum + member.kills, 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.stop()));
+  }
+
+  output(): string {
+    return this.members.map((member, i) => `=== API process ${i + 1}\n${member.output()}`).join('\n');
+  }
+}
