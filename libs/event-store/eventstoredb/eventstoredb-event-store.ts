@@ -318,7 +318,10 @@ export class EventStoreDbEventStore implements EventStore {
   async headPosition(): Promise<bigint> {
     this.assertOpen();
     try {
-      for await (const resolved of readAll(this.client, readAllOptions('backwards', 'end'))) {
+      for await (const resolved of readAll(
+        this.client,
+        readAllOptions('backwards', 'end', { requiresLeader: true }),
+      )) {
         if (!isSystemRecord(resolved)) return positionOf(resolved);
       }
       return -1n;
@@ -402,7 +405,10 @@ export class EventStoreDbEventStore implements EventStore {
    * position it resumes from), so a checkpoint is turned into the event just before it.
    */
   private async lastPositionBefore(position: bigint): Promise<bigint | undefined> {
-    for await (const resolved of readAll(this.client, readAllOptions('backwards', position, 2))) {
+    for await (const resolved of readAll(
+      this.client,
+      readAllOptions('backwards', position, { maxCount: 2 }),
+    )) {
       const candidate = positionOf(resolved);
       if (candidate < position) return candidate;
     }
@@ -412,7 +418,10 @@ export class EventStoreDbEventStore implements EventStore {
   /** The event at exactly this position of `$all`, if there is one (system records are not events here). */
   private async eventAt(position: bigint): Promise<RecordedEvent | undefined> {
     if (position < 0n) return undefined;
-    for await (const resolved of readAll(this.client, readAllOptions('forwards', position, 1))) {
+    for await (const resolved of readAll(
+      this.client,
+      readAllOptions('forwards', position, { maxCount: 1 }),
+    )) {
       const event = isSystemRecord(resolved) ? undefined : toRecordedEvent(resolved);
       return event?.position === position ? event : undefined;
     }
@@ -421,7 +430,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** The position of the last record of `$all`, system records included; -1n when empty. */
   private async rawHead(): Promise<bigint> {
-    for await (const resolved of readAll(this.client, readAllOptions('backwards', 'end', 1)))
+    for await (const resolved of readAll(this.client, readAllOptions('backwards', 'end', { maxCount: 1 })))
       return positionOf(resolved);
     return -1n;
   }

@@ -130,23 +130,32 @@ export const sameEventId = (a: string, b: string) => a.toLowerCase() === b.toLow
 
 // --- reads ---------------------------------------------------------------------------------------
 
+/**
+ * Stream reads are the ones callers decide on (see the EventStore port): in a cluster they go to the
+ * leader, which has every acknowledged append, not to a follower that may lag it.
+ */
 export function readStreamOptions(options: ReadStreamOptions): ClientReadStreamOptions {
   const direction = options.direction ?? 'forwards';
   const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
   return {
+    requiresLeader: true,
     direction: toClientDirection(direction),
     fromRevision: toReadRevision(from),
     ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
   };
 }
 
-/** Reads of `$all` treat `fromPosition` as inclusive (unlike subscriptions). */
+/**
+ * Reads of `$all` treat `fromPosition` as inclusive (unlike subscriptions). `requiresLeader` for the
+ * head position, which callers wait on ("every event committed before this call").
+ */
 export function readAllOptions(
   direction: Direction,
   from: bigint | 'start' | 'end',
-  maxCount?: number,
+  { maxCount, requiresLeader }: { maxCount?: number; requiresLeader?: boolean } = {},
 ): ClientReadAllOptions {
   return {
+    ...(requiresLeader ? { requiresLeader } : {}),
     direction: toClientDirection(direction),
     fromPosition: from === 'start' ? START : from === 'end' ? END : toClientPosition(from),
     ...(maxCount === undefined ? {} : { maxCount }),
