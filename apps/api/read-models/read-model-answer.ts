@@ -78,8 +78,8 @@ const BOOT = randomBytes(4).toString('hex');
  * Answers a GET from a read model alone, the same for every caller allowed to ask (the guards ran first),
  * whatever the clock says and whatever the Accept header: its ETag is the model's version
  * (`ProjectionRunner.versionedView`), so an `If-None-Match` naming it is answered 304 without running the
- * query, and its serialised answer, once asked for twice, is kept (AnswerCache) until one of the models
- * moves. A dashboard polled by many analysts costs two queries per projection commit, not one per poll.
+ * query, and its serialised answer, once asked for twice, is kept (AnswerCache) until the model moves.
+ * A dashboard polled by many analysts costs two queries per projection commit, not one per poll.
  *
  * A service the handler calls, not a Nest interceptor: an interceptor on a route made each of its requests
  * ≈ 190 µs of CPU dearer (Nest wraps the handler in rxjs and AsyncResource.bind). CMDB as-of reads under 64
